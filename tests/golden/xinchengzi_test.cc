@@ -1,0 +1,58 @@
+// 城政字〔2024〕21号 — 400; fiscal 640 split; reimbursed subsidies left unspecified.
+#include "golden_util.h"
+
+using namespace canbao;
+using namespace canbao::golden;
+
+namespace {
+const char* kX = "xinchengzi";
+const char* kVillage = "150424101203";
+}  // namespace
+
+TEST(Xinchengzi, FiscalSplitExactToTheFen) {
+  auto& p = policy(kX);
+  EXPECT_EQ(p.fiscal_subsidy->fen, 64000);
+  ASSERT_EQ(p.fiscal_split.size(), 4u);
+  EXPECT_EQ(p.fiscal_split[0].amount.fen, 51200);  // 中央 512
+  EXPECT_EQ(p.fiscal_split[1].amount.fen, 8960);   // 自治区 89.60
+  EXPECT_EQ(p.fiscal_split[2].amount.fen, 1280);   // 市 12.80
+  EXPECT_EQ(p.fiscal_split[3].amount.fen, 2560);   // 旗县 25.60
+  Money sum{};
+  for (auto& s : p.fiscal_split) sum += s.amount;
+  EXPECT_EQ(sum, *p.fiscal_subsidy);
+  EXPECT_EQ(p.targets.at(0).target, 10793);
+}
+
+TEST(Xinchengzi, WindowAndStages) {
+  auto base = Person("1980-01-01", kVillage);
+  EXPECT_EQ(run(kX, Person(base).paid("2023-08-31")).payment, PaymentStatus::outside_window);
+  auto a = run(kX, Person(base).paid("2023-09-01"));
+  EXPECT_EQ(a.payment, PaymentStatus::accepted);
+  EXPECT_EQ(a.coverage_start, D("2024-01-01"));
+  EXPECT_EQ(run(kX, Person(base).paid("2023-12-31")).payment, PaymentStatus::accepted);
+  EXPECT_EQ(run(kX, Person(base).paid("2024-01-01")).payment, PaymentStatus::outside_window);
+  auto& p = policy(kX);
+  bool check = false;
+  for (auto& s : p.stages)
+    if (s.id == "data_check") check = s.range.first == D("2024-03-01") && s.range.last == D("2024-03-15");
+  EXPECT_TRUE(check);
+}
+
+TEST(Xinchengzi, ReimbursedSubsidyUnspecifiedButPersonPaysFull) {
+  Person p("1970-01-01", kVillage, {Category::minimum_living});
+  auto a = run(kX, p);
+  EXPECT_EQ(a.standard.fen, 40000);
+  EXPECT_TRUE(a.due_known);
+  EXPECT_EQ(a.due.fen, 40000);  // 先缴后补: pays the full 400 first
+  EXPECT_FALSE(a.subsidy_known);
+  EXPECT_EQ(a.mode, SubsidyMode::reimbursed);
+  EXPECT_NE(assessment_reason(policy(kX), a).find("赤政办发〔2022〕67号"), std::string::npos);
+  Person plain("1970-01-01", kVillage);
+  auto b = run(kX, plain);
+  EXPECT_TRUE(b.subsidy_known);
+  EXPECT_EQ(b.due.fen, 40000);
+}
+
+TEST(Xinchengzi, OnlyInsideTheTown) {
+  EXPECT_FALSE(run(kX, Person("1980-01-01", "150424102203")).eligible);
+}
