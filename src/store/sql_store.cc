@@ -1,0 +1,590 @@
+#include "store/sql_store.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+
+namespace canbao::store::detail {
+
+size_t render_date(int32_t days, char* buf) {
+  int y, m, d;
+  Date{days}.ymd(y, m, d);
+  buf[0] = char('0' + y / 1000 % 10);
+  buf[1] = char('0' + y / 100 % 10);
+  buf[2] = char('0' + y / 10 % 10);
+  buf[3] = char('0' + y % 10);
+  buf[4] = '-';
+  buf[5] = char('0' + m / 10);
+  buf[6] = char('0' + m % 10);
+  buf[7] = '-';
+  buf[8] = char('0' + d / 10);
+  buf[9] = char('0' + d % 10);
+  buf[10] = 0;
+  return 10;
+}
+
+std::optional<Date> RowView::date(int col) const {
+  if (null(col)) return std::nullopt;
+  return Date::parse(s(col));
+}
+
+RegionCode RowView::region(int col) const {
+  if (null(col)) return {};
+  return region_from_number(i(col));
+}
+
+RegionCode region_from_number(int64_t n) {
+  if (n <= 0) return {};
+  return RegionCode::parse(fmt::format("{:012d}", n)).value_or(RegionCode{});
+}
+
+std::pair<int64_t, int64_t> region_range(RegionCode scope) {
+  if (scope.empty()) return {0, 999999999999LL};
+  int64_t span = 1;
+  for (int k = 0; k < 12 - static_cast<int>(scope.level()); ++k) span *= 10;
+  int64_t lo = static_cast<int64_t>(scope.padded_number());
+  return {lo, lo + span - 1};
+}
+
+std::string now_iso() {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// ---------------------------------------------------------------- migrations
+
+void SqlStore::migrate(bool apply) {
+  exec_script(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+      "description TEXT NOT NULL, applied_at TEXT NOT NULL)");
+  auto tx = transaction();
+  lock_for_migration();
+  int current = schema_version();
+  int latest = latest_schema_version();
+  if (current > latest)
+    throw StoreError(fmt::format(
+        "数据库结构版本 {} 高于本程序支持的版本 {}，请升级 canbao 后再打开 / database schema version {} is "
+        "newer than this canbao supports ({}); upgrade canbao before opening it",
+        current, latest, current, latest));
+  if (!apply) {
+    tx.commit();
+    return;
+  }
+  for (const auto& m : migrations()) {
+    if (m.version <= current) continue;
+    for (const auto& stmt : migration_statements(m, dialect())) exec_script(stmt);
+    x("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+      {m.version, m.description, now_iso()});
+  }
+  tx.commit();
+}
+
+int SqlStore::schema_version() {
+  int v = 0;
+  q("SELECT COALESCE(MAX(version), 0) FROM schema_version", {}, [&](const RowView& r) { v = int(r.i(0)); });
+  return v;
+}
+
+// -------------------------------------------------------------- transactions
+
+void SqlStore::begin_tx() {
+  if (depth_ == 0) {
+    raw_begin();
+    failed_ = false;
+  }
+  ++depth_;
+}
+
+void SqlStore::commit_tx() {
+  if (depth_ == 0) throw StoreError("commit without a transaction");
+  if (--depth_ > 0) return;
+  if (failed_) {
+    raw_rollback();
+    throw StoreError("transaction rolled back: an inner transaction failed");
+  }
+  raw_commit();
+}
+
+void SqlStore::rollback_tx() {
+  if (depth_ == 0) return;
+  if (--depth_ > 0) {
+    failed_ = true;
+    return;
+  }
+  raw_rollback();
+}
+
+// ------------------------------------------------------------------- regions
+
+void SqlStore::put_regions(std::span<const Region> regions) {
+  static const std::string_view cols[] = {"code", "name", "level", "parent", "region"};
+  std::vector<Param> ps;
+  ps.reserve(regions.size() * 5);
+  for (const auto& r : regions) {
+    auto parent = r.code.parent();
+    ps.insert(ps.end(), {region_p(r.code), Param(r.name), Param(int(r.code.level())),
+                         parent ? region_p(*parent) : Param(), region_p(r.code)});
+  }
+  auto tx = transaction();
+  bulk_insert("regions", cols, ps,
+              "ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, "
+              "parent = excluded.parent");
+  tx.commit();
+}
+
+std::optional<Region> SqlStore::region(RegionCode code) {
+  std::optional<Region> out;
+  q("SELECT code, name FROM regions WHERE code = ?", {region_p(code)},
+    [&](const RowView& r) { out = Region{r.region(0), std::string(r.s(1))}; });
+  return out;
+}
+
+std::vector<Region> SqlStore::regions_under(RegionCode scope) {
+  auto [lo, hi] = region_range(scope);
+  std::vector<Region> out;
+  q("SELECT code, name FROM regions WHERE code BETWEEN ? AND ? ORDER BY code", {lo, hi},
+    [&](const RowView& r) { out.push_back(Region{r.region(0), std::string(r.s(1))}); });
+  return out;
+}
+
+// ------------------------------------------------------- households, persons
+
+void SqlStore::put_households(std::span<const Household> hs) {
+  static const std::string_view cols[] = {"id", "region", "head"};
+  std::vector<Param> ps;
+  ps.reserve(hs.size() * 3);
+  for (const auto& h : hs) ps.insert(ps.end(), {Param(h.id), region_p(h.region), text_or_null(h.head)});
+  auto tx = transaction();
+  bulk_insert("households", cols, ps,
+              "ON CONFLICT (id) DO UPDATE SET region = excluded.region, "
+              "head = COALESCE(excluded.head, households.head)");
+  tx.commit();
+}
+
+namespace {
+constexpr std::string_view kPersonCols[] = {
+    "id_number", "name",  "birth",           "sex",            "household",   "hukou_region",
+    "residence_region", "disability_grade", "event", "event_date", "employee_months", "parent_insured",
+    "deceased_on", "import_batch", "region"};
+constexpr std::string_view kPersonSelect =
+    "SELECT id_number, name, birth, sex, household, hukou_region, residence_region, disability_grade, "
+    "event, event_date, employee_months, parent_insured, deceased_on, import_batch FROM persons ";
+
+Person read_person(const RowView& r) {
+  Person p;
+  p.id_number = r.s(0);
+  p.name = r.s(1);
+  p.birth = r.date(2).value_or(Date{});
+  p.male = r.s(3) == "M";
+  if (!r.null(4)) p.household = r.s(4);
+  p.hukou = r.region(5);
+  p.residence = r.region(6);
+  p.disability_grade = r.null(7) ? 0 : int8_t(r.i(7));
+  p.event = r.null(8) ? Event::none : parse_event(r.s(8)).value_or(Event::none);
+  p.event_date = r.date(9);
+  p.employee_months = r.null(10) ? -1 : int16_t(r.i(10));
+  p.parent_insured = r.null(11) ? -1 : int8_t(r.i(11));
+  p.deceased_on = r.date(12);
+  p.import_batch = r.null(13) ? 0 : r.i(13);
+  return p;
+}
+}  // namespace
+
+void SqlStore::put_persons(std::span<const Person> ps_in) {
+  std::vector<Param> ps;
+  ps.reserve(ps_in.size() * std::size(kPersonCols));
+  for (const auto& p : ps_in) {
+    ps.insert(ps.end(),
+              {Param(p.id_number), Param(p.name), Param(p.birth), Param(p.male ? "M" : "F"),
+               text_or_null(p.household), region_p(p.hukou), region_p(p.residence),
+               p.disability_grade ? Param(p.disability_grade) : Param(),
+               p.event == Event::none ? Param() : Param(event_id(p.event)), Param(p.event_date),
+               p.employee_months >= 0 ? Param(p.employee_months) : Param(),
+               p.parent_insured >= 0 ? Param(p.parent_insured) : Param(), Param(p.deceased_on),
+               p.import_batch ? Param(p.import_batch) : Param(), region_p(p.hukou)});
+  }
+  auto tx = transaction();
+  bulk_insert("persons", kPersonCols, ps,
+              "ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, birth = excluded.birth, "
+              "sex = excluded.sex, household = excluded.household, hukou_region = excluded.hukou_region, "
+              "residence_region = excluded.residence_region, disability_grade = excluded.disability_grade, "
+              "event = excluded.event, event_date = excluded.event_date, "
+              "employee_months = excluded.employee_months, parent_insured = excluded.parent_insured, "
+              "deceased_on = COALESCE(excluded.deceased_on, persons.deceased_on), "
+              "import_batch = excluded.import_batch, region = excluded.region");
+  tx.commit();
+}
+
+std::optional<Household> SqlStore::household(std::string_view id) {
+  std::optional<Household> out;
+  q("SELECT id, region, head FROM households WHERE id = ?", {id}, [&](const RowView& r) {
+    out = Household{std::string(r.s(0)), r.region(1), r.null(2) ? "" : std::string(r.s(2))};
+  });
+  return out;
+}
+
+std::optional<Person> SqlStore::person(std::string_view id_number) {
+  std::optional<Person> out;
+  q(std::string(kPersonSelect) + "WHERE id_number = ?", {id_number},
+    [&](const RowView& r) { out = read_person(r); });
+  return out;
+}
+
+std::vector<Person> SqlStore::household_members(std::string_view household) {
+  std::vector<Person> out;
+  q(std::string(kPersonSelect) + "WHERE household = ? ORDER BY id_number", {household},
+    [&](const RowView& r) { out.push_back(read_person(r)); });
+  return out;
+}
+
+int64_t SqlStore::count_persons(RegionCode scope) {
+  auto [lo, hi] = region_range(scope);
+  int64_t n = 0;
+  q("SELECT COUNT(*) FROM persons WHERE region BETWEEN ? AND ?", {lo, hi},
+    [&](const RowView& r) { n = r.i(0); });
+  return n;
+}
+
+void SqlStore::scan_persons(RegionCode scope, size_t chunk,
+                            const std::function<void(std::span<const Person>)>& fn) {
+  auto [lo, hi] = region_range(scope);
+  if (chunk == 0) chunk = 10000;
+  std::vector<Person> buf;
+  int64_t last_region = lo - 1;
+  std::string last_id;
+  static const std::string sql = std::string(kPersonSelect) +
+                                 "WHERE region BETWEEN ? AND ? AND (region > ? OR (region = ? AND id_number > ?)) "
+                                 "ORDER BY region, id_number LIMIT ?";
+  for (;;) {
+    buf.clear();
+    q(sql, {lo, hi, last_region, last_region, last_id, int64_t(chunk)},
+      [&](const RowView& r) { buf.push_back(read_person(r)); });
+    if (buf.empty()) return;
+    last_region = static_cast<int64_t>(buf.back().hukou.padded_number());
+    last_id = buf.back().id_number;
+    fn(buf);
+    if (buf.size() < chunk) return;
+  }
+}
+
+// ---------------------------------------------------------------- categories
+
+namespace {
+constexpr std::string_view kCategoryCols[] = {"person", "category", "source", "as_of", "valid_from",
+                                              "valid_to", "list_batch", "region"};
+constexpr std::string_view kCategorySelect =
+    "SELECT person, category, source, as_of, valid_from, valid_to, list_batch, region FROM person_categories ";
+PersonCategory read_category(const RowView& r) {
+  PersonCategory c;
+  c.person = r.s(0);
+  c.category = parse_category(r.s(1)).value_or(Category{});
+  c.source = r.s(2);
+  c.as_of = r.date(3);
+  c.valid_from = r.date(4);
+  c.valid_to = r.date(5);
+  c.list_batch = r.null(6) ? 0 : r.i(6);
+  c.region = r.region(7);
+  return c;
+}
+}  // namespace
+
+void SqlStore::add_categories(std::span<const PersonCategory> cs) {
+  std::vector<Param> ps;
+  ps.reserve(cs.size() * std::size(kCategoryCols));
+  for (const auto& c : cs)
+    ps.insert(ps.end(), {Param(c.person), Param(category_id(c.category)), Param(c.source), Param(c.as_of),
+                         Param(c.valid_from), Param(c.valid_to), c.list_batch ? Param(c.list_batch) : Param(),
+                         region_p(c.region)});
+  auto tx = transaction();
+  bulk_insert("person_categories", kCategoryCols, ps, "");
+  tx.commit();
+}
+
+std::vector<PersonCategory> SqlStore::categories_of(std::string_view person) {
+  std::vector<PersonCategory> out;
+  q(std::string(kCategorySelect) + "WHERE person = ? ORDER BY id", {person},
+    [&](const RowView& r) { out.push_back(read_category(r)); });
+  return out;
+}
+
+std::vector<PersonCategory> SqlStore::categories_between(std::string_view first, std::string_view last) {
+  std::vector<PersonCategory> out;
+  q(std::string(kCategorySelect) + "WHERE person BETWEEN ? AND ? ORDER BY person, id", {first, last},
+    [&](const RowView& r) { out.push_back(read_category(r)); });
+  return out;
+}
+
+// --------------------------------------------------------------- enrollments
+
+namespace {
+constexpr std::string_view kEnrollmentSelect =
+    "SELECT id, person, year, place_region, household, status, registered_on, paid_on, ended_on, note "
+    "FROM enrollments ";
+Enrollment read_enrollment(const RowView& r) {
+  Enrollment e;
+  e.id = r.i(0);
+  e.person = r.s(1);
+  e.year = int(r.i(2));
+  e.place = r.region(3);
+  if (!r.null(4)) e.household = r.s(4);
+  e.status = parse_status(r.s(5)).value_or(EnrollmentStatus::registered);
+  e.registered_on = r.date(6);
+  e.paid_on = r.date(7);
+  e.ended_on = r.date(8);
+  e.note = r.s(9);
+  return e;
+}
+}  // namespace
+
+int64_t SqlStore::add_enrollment(const Enrollment& e) {
+  Param ps[] = {Param(e.person),        Param(e.year),       region_p(e.place), text_or_null(e.household),
+                Param(status_id(e.status)), Param(e.registered_on), Param(e.paid_on), Param(e.ended_on),
+                Param(e.note),          region_p(e.place)};
+  return insert_id(
+      "INSERT INTO enrollments (person, year, place_region, household, status, registered_on, paid_on, "
+      "ended_on, note, region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ps);
+}
+
+void SqlStore::update_enrollment(const Enrollment& e) {
+  x("UPDATE enrollments SET place_region = ?, household = ?, status = ?, registered_on = ?, paid_on = ?, "
+    "ended_on = ?, note = ?, region = ? WHERE id = ?",
+    {region_p(e.place), text_or_null(e.household), status_id(e.status), Param(e.registered_on),
+     Param(e.paid_on), Param(e.ended_on), Param(e.note), region_p(e.place), e.id});
+}
+
+std::vector<Enrollment> SqlStore::enrollments_of(std::string_view person, std::optional<int> year) {
+  std::vector<Enrollment> out;
+  auto add = [&](const RowView& r) { out.push_back(read_enrollment(r)); };
+  if (year)
+    q(std::string(kEnrollmentSelect) + "WHERE person = ? AND year = ? ORDER BY id", {person, *year}, add);
+  else
+    q(std::string(kEnrollmentSelect) + "WHERE person = ? ORDER BY year, id", {person}, add);
+  return out;
+}
+
+std::vector<Enrollment> SqlStore::enrollments_in(RegionCode scope, int year) {
+  auto [lo, hi] = region_range(scope);
+  std::vector<Enrollment> out;
+  q(std::string(kEnrollmentSelect) + "WHERE year = ? AND place_region BETWEEN ? AND ? ORDER BY person, id",
+    {year, lo, hi}, [&](const RowView& r) { out.push_back(read_enrollment(r)); });
+  return out;
+}
+
+std::vector<Enrollment> SqlStore::enrollments_between(std::string_view first, std::string_view last, int year) {
+  std::vector<Enrollment> out;
+  q(std::string(kEnrollmentSelect) + "WHERE person BETWEEN ? AND ? AND year = ? ORDER BY person, id",
+    {first, last, year}, [&](const RowView& r) { out.push_back(read_enrollment(r)); });
+  return out;
+}
+
+// ------------------------------------------------------------ subsidy lists
+
+int64_t SqlStore::add_subsidy_list(const SubsidyListBatch& b) {
+  Param ps[] = {Param(b.department), Param(category_id(b.category)), Param(b.as_of),
+                b.import_batch ? Param(b.import_batch) : Param(), region_p(b.region)};
+  return insert_id(
+      "INSERT INTO subsidy_list_batches (department, category, as_of, import_batch, region) "
+      "VALUES (?, ?, ?, ?, ?)",
+      ps);
+}
+
+void SqlStore::add_subsidy_entries(std::span<const SubsidyListEntry> es) {
+  static const std::string_view cols[] = {"batch", "person", "name", "listed_on", "reverses", "region"};
+  std::vector<Param> ps;
+  ps.reserve(es.size() * 6);
+  for (const auto& e : es)
+    ps.insert(ps.end(), {Param(e.batch), Param(e.person), text_or_null(e.name), Param(e.listed_on),
+                         e.reverses ? Param(e.reverses) : Param(), region_p(e.region)});
+  auto tx = transaction();
+  bulk_insert("subsidy_list_entries", cols, ps, "");
+  tx.commit();
+}
+
+std::vector<SubsidyListBatch> SqlStore::subsidy_lists(RegionCode scope) {
+  auto [lo, hi] = region_range(scope);
+  std::vector<SubsidyListBatch> out;
+  q("SELECT id, department, category, as_of, import_batch, region FROM subsidy_list_batches "
+    "WHERE region BETWEEN ? AND ? ORDER BY id",
+    {lo, hi}, [&](const RowView& r) {
+      SubsidyListBatch b;
+      b.id = r.i(0);
+      b.department = r.s(1);
+      b.category = parse_category(r.s(2)).value_or(Category{});
+      b.as_of = r.date(3).value_or(Date{});
+      b.import_batch = r.null(4) ? 0 : r.i(4);
+      b.region = r.region(5);
+      out.push_back(std::move(b));
+    });
+  return out;
+}
+
+namespace {
+SubsidyListEntry read_entry(const RowView& r) {
+  SubsidyListEntry e;
+  e.id = r.i(0);
+  e.batch = r.i(1);
+  e.person = r.s(2);
+  if (!r.null(3)) e.name = r.s(3);
+  e.listed_on = r.date(4);
+  e.reverses = r.null(5) ? 0 : r.i(5);
+  e.region = r.region(6);
+  return e;
+}
+}  // namespace
+
+std::vector<SubsidyListEntry> SqlStore::subsidy_entries_of(std::string_view person) {
+  std::vector<SubsidyListEntry> out;
+  q("SELECT id, batch, person, name, listed_on, reverses, region FROM subsidy_list_entries "
+    "WHERE person = ? ORDER BY id",
+    {person}, [&](const RowView& r) { out.push_back(read_entry(r)); });
+  return out;
+}
+
+std::vector<SubsidyListEntry> SqlStore::subsidy_entries(int64_t batch) {
+  std::vector<SubsidyListEntry> out;
+  q("SELECT id, batch, person, name, listed_on, reverses, region FROM subsidy_list_entries "
+    "WHERE batch = ? ORDER BY id",
+    {batch}, [&](const RowView& r) { out.push_back(read_entry(r)); });
+  return out;
+}
+
+// --------------------------------------------------------- employee roster
+
+void SqlStore::add_employee_insured(std::span<const EmployeeInsured> es) {
+  static const std::string_view cols[] = {"person",  "name",  "employer",     "insured_from",
+                                          "insured_to", "as_of", "import_batch", "region"};
+  std::vector<Param> ps;
+  ps.reserve(es.size() * 8);
+  for (const auto& e : es)
+    ps.insert(ps.end(), {Param(e.person), text_or_null(e.name), text_or_null(e.employer), Param(e.insured_from),
+                         Param(e.insured_to), Param(e.as_of), e.import_batch ? Param(e.import_batch) : Param(),
+                         region_p(e.region)});
+  auto tx = transaction();
+  bulk_insert("employee_insurance", cols, ps, "");
+  tx.commit();
+}
+
+std::vector<EmployeeInsured> SqlStore::employee_insured(std::string_view person) {
+  std::vector<EmployeeInsured> out;
+  q("SELECT person, name, employer, insured_from, insured_to, as_of, import_batch, region "
+    "FROM employee_insurance WHERE person = ? ORDER BY id",
+    {person}, [&](const RowView& r) {
+      EmployeeInsured e;
+      e.person = r.s(0);
+      if (!r.null(1)) e.name = r.s(1);
+      if (!r.null(2)) e.employer = r.s(2);
+      e.insured_from = r.date(3);
+      e.insured_to = r.date(4);
+      e.as_of = r.date(5).value_or(Date{});
+      e.import_batch = r.null(6) ? 0 : r.i(6);
+      e.region = r.region(7);
+      out.push_back(std::move(e));
+    });
+  return out;
+}
+
+// ------------------------------------------------------------------ targets
+
+void SqlStore::put_targets(std::span<const Target> ts) {
+  static const std::string_view cols[] = {"region", "year", "unit", "target", "extra"};
+  std::vector<Param> ps;
+  ps.reserve(ts.size() * 5);
+  for (const auto& t : ts)
+    ps.insert(ps.end(), {region_p(t.region), Param(t.year), Param(t.unit), Param(t.target), Param(t.extra_json)});
+  auto tx = transaction();
+  bulk_insert("targets", cols, ps,
+              "ON CONFLICT (region, year, unit) DO UPDATE SET target = excluded.target, extra = excluded.extra");
+  tx.commit();
+}
+
+std::vector<Target> SqlStore::targets(RegionCode scope, int year) {
+  auto [lo, hi] = region_range(scope);
+  std::vector<Target> out;
+  q("SELECT region, year, unit, target, extra FROM targets WHERE year = ? AND region BETWEEN ? AND ? "
+    "ORDER BY region, unit",
+    {year, lo, hi}, [&](const RowView& r) {
+      out.push_back(Target{r.region(0), int(r.i(1)), std::string(r.s(2)), r.i(3), std::string(r.s(4))});
+    });
+  return out;
+}
+
+// ------------------------------------------------------------ import batches
+
+std::optional<ImportBatch> SqlStore::find_import(std::string_view kind, std::string_view fingerprint) {
+  std::optional<ImportBatch> out;
+  q("SELECT id, kind, file_name, fingerprint, mode, status, rows_total, rows_written, rows_rejected, report, "
+    "actor, region, created_at FROM import_batches WHERE kind = ? AND fingerprint = ? AND status = 'committed' "
+    "ORDER BY id LIMIT 1",
+    {kind, fingerprint}, [&](const RowView& r) {
+      ImportBatch b;
+      b.id = r.i(0);
+      b.kind = r.s(1);
+      b.file_name = r.s(2);
+      b.fingerprint = r.s(3);
+      b.mode = r.s(4);
+      b.status = r.s(5);
+      b.rows_total = r.i(6);
+      b.rows_written = r.i(7);
+      b.rows_rejected = r.i(8);
+      b.report_json = r.s(9);
+      b.actor = r.s(10);
+      b.region = r.region(11);
+      b.created_at = r.s(12);
+      out = std::move(b);
+    });
+  return out;
+}
+
+int64_t SqlStore::add_import(const ImportBatch& b) {
+  auto at = b.created_at.empty() ? now_iso() : b.created_at;
+  Param ps[] = {Param(b.kind),       Param(b.file_name),     Param(b.fingerprint), Param(b.mode),
+                Param(b.status),     Param(b.rows_total),    Param(b.rows_written), Param(b.rows_rejected),
+                Param(b.report_json), Param(b.actor),        Param(at),            b.region.empty() ? Param(0) : region_p(b.region)};
+  return insert_id(
+      "INSERT INTO import_batches (kind, file_name, fingerprint, mode, status, rows_total, rows_written, "
+      "rows_rejected, report, actor, created_at, region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ps);
+}
+
+void SqlStore::update_import(const ImportBatch& b) {
+  x("UPDATE import_batches SET status = ?, rows_total = ?, rows_written = ?, rows_rejected = ?, report = ? "
+    "WHERE id = ?",
+    {b.status, b.rows_total, b.rows_written, b.rows_rejected, b.report_json, b.id});
+}
+
+// -------------------------------------------------------------------- audit
+
+void SqlStore::audit(const AuditEntry& e) {
+  x("INSERT INTO audit_log (at, actor, action, entity, entity_id, old_value, new_value, region) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    {e.at.empty() ? Param(now_iso()) : Param(e.at), Param(e.actor), Param(e.action), Param(e.entity),
+     text_or_null(e.entity_id), text_or_null(e.old_json), text_or_null(e.new_json),
+     e.region.empty() ? Param(0) : region_p(e.region)});
+}
+
+std::vector<AuditEntry> SqlStore::audit_trail(std::string_view entity, std::string_view entity_id) {
+  std::vector<AuditEntry> out;
+  q("SELECT at, actor, action, entity, entity_id, old_value, new_value, region FROM audit_log "
+    "WHERE entity = ? AND entity_id = ? ORDER BY id",
+    {entity, entity_id}, [&](const RowView& r) {
+      AuditEntry e;
+      e.at = r.s(0);
+      e.actor = r.s(1);
+      e.action = r.s(2);
+      e.entity = r.s(3);
+      if (!r.null(4)) e.entity_id = r.s(4);
+      if (!r.null(5)) e.old_json = r.s(5);
+      if (!r.null(6)) e.new_json = r.s(6);
+      e.region = r.region(7);
+      out.push_back(std::move(e));
+    });
+  return out;
+}
+
+}  // namespace canbao::store::detail

@@ -1,0 +1,123 @@
+// Internal: the domain methods of Store written once over a tiny SQL
+// interface (exec / query / insert_id / bulk_insert) that each engine
+// implements. SQL uses '?' placeholders; the PostgreSQL engine numbers them.
+#pragma once
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "store/migrations.h"
+#include "store/store.h"
+
+namespace canbao::store::detail {
+
+struct Param {
+  enum Kind : uint8_t { null_, int_, text_, date_ } kind = null_;
+  int64_t i = 0;
+  std::string_view s;
+
+  Param() = default;
+  Param(std::nullptr_t) {}
+  template <class T>
+    requires std::is_integral_v<T>
+  Param(T v) : kind(int_), i(static_cast<int64_t>(v)) {}
+  Param(std::string_view v) : kind(text_), s(v) {}
+  Param(const std::string& v) : kind(text_), s(v) {}
+  Param(const char* v) : kind(text_), s(v) {}
+  Param(Date d) : kind(date_), i(d.days) {}
+  Param(const std::optional<Date>& d) : kind(d ? date_ : null_), i(d ? d->days : 0) {}
+};
+// Empty string → NULL.
+inline Param text_or_null(std::string_view v) { return v.empty() ? Param() : Param(v); }
+// Empty region → NULL; else the 12-digit padded number.
+inline Param region_p(RegionCode r) { return r.empty() ? Param() : Param(static_cast<int64_t>(r.padded_number())); }
+// Renders a date param as "YYYY-MM-DD" into buf (11 bytes), returns length 10.
+size_t render_date(int32_t days, char* buf);
+
+class RowView {
+ public:
+  virtual ~RowView() = default;
+  virtual bool null(int col) const = 0;
+  virtual int64_t i(int col) const = 0;
+  virtual std::string_view s(int col) const = 0;
+  std::optional<Date> date(int col) const;
+  RegionCode region(int col) const;
+};
+
+// [lo, hi] of padded codes inside scope (everything when scope is empty).
+std::pair<int64_t, int64_t> region_range(RegionCode scope);
+RegionCode region_from_number(int64_t n);
+std::string now_iso();
+
+using RowFn = std::function<void(const RowView&)>;
+
+class SqlStore : public Store {
+ public:
+  int schema_version() override;
+  void begin_tx() override;
+  void commit_tx() override;
+  void rollback_tx() override;
+
+  void put_regions(std::span<const Region> regions) override;
+  std::optional<Region> region(RegionCode code) override;
+  std::vector<Region> regions_under(RegionCode scope) override;
+  void put_households(std::span<const Household> hs) override;
+  void put_persons(std::span<const Person> ps) override;
+  std::optional<Household> household(std::string_view id) override;
+  std::optional<Person> person(std::string_view id_number) override;
+  std::vector<Person> household_members(std::string_view household) override;
+  int64_t count_persons(RegionCode scope) override;
+  void scan_persons(RegionCode scope, size_t chunk,
+                    const std::function<void(std::span<const Person>)>& fn) override;
+  void add_categories(std::span<const PersonCategory> cs) override;
+  std::vector<PersonCategory> categories_of(std::string_view person) override;
+  std::vector<PersonCategory> categories_between(std::string_view first, std::string_view last) override;
+  int64_t add_enrollment(const Enrollment& e) override;
+  void update_enrollment(const Enrollment& e) override;
+  std::vector<Enrollment> enrollments_of(std::string_view person, std::optional<int> year) override;
+  std::vector<Enrollment> enrollments_in(RegionCode scope, int year) override;
+  std::vector<Enrollment> enrollments_between(std::string_view first, std::string_view last, int year) override;
+  int64_t add_subsidy_list(const SubsidyListBatch& batch) override;
+  void add_subsidy_entries(std::span<const SubsidyListEntry> es) override;
+  std::vector<SubsidyListBatch> subsidy_lists(RegionCode scope) override;
+  std::vector<SubsidyListEntry> subsidy_entries_of(std::string_view person) override;
+  std::vector<SubsidyListEntry> subsidy_entries(int64_t batch) override;
+  void add_employee_insured(std::span<const EmployeeInsured> es) override;
+  std::vector<EmployeeInsured> employee_insured(std::string_view person) override;
+  void put_targets(std::span<const Target> ts) override;
+  std::vector<Target> targets(RegionCode scope, int year) override;
+  std::optional<ImportBatch> find_import(std::string_view kind, std::string_view fingerprint) override;
+  int64_t add_import(const ImportBatch& b) override;
+  void update_import(const ImportBatch& b) override;
+  void audit(const AuditEntry& e) override;
+  std::vector<AuditEntry> audit_trail(std::string_view entity, std::string_view entity_id) override;
+
+ protected:
+  virtual Dialect dialect() const = 0;
+  virtual void exec_script(const std::string& sql) = 0;  // DDL, no params
+  virtual void exec(std::string_view sql, std::span<const Param> ps) = 0;
+  virtual void query(std::string_view sql, std::span<const Param> ps, const RowFn& fn) = 0;
+  virtual int64_t insert_id(std::string_view sql, std::span<const Param> ps) = 0;
+  // Inserts rows (ps holds cols.size() params per row) into table; conflict
+  // is "" or an "ON CONFLICT … DO …" clause valid on both engines.
+  virtual void bulk_insert(std::string_view table, std::span<const std::string_view> cols,
+                           std::span<const Param> ps, std::string_view conflict) = 0;
+  virtual void raw_begin() = 0;  // BEGIN (SQLite: IMMEDIATE)
+  virtual void raw_commit() = 0;
+  virtual void raw_rollback() = 0;
+  virtual void lock_for_migration() = 0;  // inside the migration transaction
+
+  void x(std::string_view sql, std::initializer_list<Param> ps) { exec(sql, std::span(ps.begin(), ps.size())); }
+  void q(std::string_view sql, std::initializer_list<Param> ps, const RowFn& fn) {
+    query(sql, std::span(ps.begin(), ps.size()), fn);
+  }
+  // Creates schema_version, refuses newer databases, applies pending migrations.
+  void migrate(bool apply);
+
+ private:
+  int depth_ = 0;
+  bool failed_ = false;  // an inner guard rolled back: the outer commit must fail
+};
+
+}  // namespace canbao::store::detail
