@@ -1,0 +1,76 @@
+#include "io/table.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "io/csv.h"
+#include "io/xlsx_reader.h"
+
+namespace canbao::io {
+
+TableReader::~TableReader() = default;
+
+namespace {
+
+std::string lower_extension(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  size_t dot = path.find_last_of('.');
+  if (dot == path.npos || (slash != path.npos && dot < slash)) return {};
+  std::string ext = path.substr(dot + 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext;
+}
+
+Error unsupported(const std::string& path, const std::string& what_en, const std::string& what_zh) {
+  return Error(fmt::format("{}: {}; save it as .xlsx or CSV UTF-8", path, what_en),
+               fmt::format("{}：{}，请另存为 .xlsx 或“CSV UTF-8”格式后导入", path, what_zh));
+}
+
+}  // namespace
+
+std::unique_ptr<TableReader> open_table(const std::string& path, const std::string& sheet) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    int e = errno;
+    throw Error(fmt::format("cannot open {}: {}", path, std::strerror(e)),
+                fmt::format("无法打开文件 {}：{}", path, e == ENOENT ? "文件不存在" : std::strerror(e)));
+  }
+  char head[4096];
+  in.read(head, sizeof head);
+  size_t n = in.gcount();
+  std::string_view magic(head, n);
+  bool zip = magic.starts_with("PK\x03\x04");
+  bool ole = magic.starts_with("\xD0\xCF\x11\xE0");  // .xls, .et, or an encrypted .xlsx
+  std::string ext = lower_extension(path);
+
+  std::unique_ptr<TableReader> reader;
+  if (ext == "xlsx" || ext == "xlsm") {
+    if (ole) throw unsupported(path, "password-protected or legacy Excel file", "文件已加密或为旧版 Excel 格式");
+    reader = std::make_unique<XlsxReader>(path, sheet);
+  } else if (ext == "csv" || ext == "txt" || ext == "tsv") {
+    if (zip) throw unsupported(path, "this is an Excel workbook named ." + ext, "文件实际是 Excel 工作簿而非 CSV");
+    if (ole) throw unsupported(path, "this is a legacy Excel (.xls) file named ." + ext, "文件实际是旧版 Excel（.xls）文件");
+    bool utf16 = n >= 2 && ((uint8_t(head[0]) == 0xFF && uint8_t(head[1]) == 0xFE) ||
+                            (uint8_t(head[0]) == 0xFE && uint8_t(head[1]) == 0xFF));
+    if (!utf16 && magic.find('\0') != magic.npos) {
+      throw unsupported(path, "binary data or UTF-16 text", "文件含二进制内容或为 UTF-16 编码");
+    }
+    reader = std::make_unique<CsvReader>(path);
+  } else if (ext == "xls" || ext == "et" || ext == "ods" || ext == "numbers") {
+    throw unsupported(path, "." + ext + " files are not supported", "不支持 ." + ext + " 格式");
+  } else {
+    throw unsupported(path, "unknown file type (expected .csv, .txt or .xlsx)",
+                      "无法识别的文件类型（应为 .csv、.txt 或 .xlsx）");
+  }
+  if (reader->header().empty()) {
+    throw Error(fmt::format("{}: the file is empty (no header row)", path),
+                fmt::format("{}：文件为空，缺少表头行", path));
+  }
+  return reader;
+}
+
+}  // namespace canbao::io

@@ -1,0 +1,62 @@
+// Table: a streaming row interface shared by the CSV and XLSX readers, so an
+// importer reads a roster the same way whatever file the user uploaded.
+//
+// Readers know nothing about rosters: they return the header row and then
+// each data row as UTF-8 strings. Blank rows (no cell with any text) are
+// skipped, but row numbers still count them, so `Row::number` is the row the
+// user sees in Excel and can be quoted back in an error ("第 12 行").
+// Rows may be shorter or longer than the header; callers decide.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace canbao::io {
+
+// A file that cannot be read or a malformed row. what() is English for logs;
+// `zh` is the same message for users. `row` is 0 and `column` empty when the
+// error is about the whole file.
+struct Error : std::runtime_error {
+  Error(const std::string& en, std::string zh, int64_t row = 0, std::string column = {})
+      : std::runtime_error(en), row(row), column(std::move(column)), zh(std::move(zh)) {}
+  int64_t row = 0;
+  std::string column;
+  std::string zh;
+};
+
+struct Row {
+  // 1-based row number as Excel shows it (the header is row 1 when it is the
+  // first line). For CSV a quoted cell spanning lines still counts as one row.
+  int64_t number = 0;
+  std::vector<std::string> cells;  // UTF-8, surrounding spaces trimmed
+  // XLSX only; empty or cells.size() long. True where a number cell had 16 or
+  // more integer digits: Excel keeps 15 significant digits, so an 18-digit ID
+  // typed as a number is already corrupt ("3.41702199001011E+17"). Callers
+  // should report "数值精度丢失，身份证号请以文本格式保存".
+  std::vector<bool> precision_lost;
+
+  bool lost_precision(size_t i) const { return i < precision_lost.size() && precision_lost[i]; }
+};
+
+class TableReader {
+ public:
+  virtual ~TableReader();
+  // Reads the next non-blank data row into `row`, reusing its storage.
+  // Returns false at the end. Throws Error on malformed input.
+  virtual bool next(Row& row) = 0;
+  // The first non-blank row; empty for an empty file.
+  virtual const std::vector<std::string>& header() const = 0;
+  // Row number of the header row (1 unless blank rows precede it).
+  virtual int64_t header_row() const = 0;
+  // 0..1 of bytes (CSV) or rows (XLSX) read, for progress bars.
+  virtual double progress() const = 0;
+};
+
+// Opens by extension: .csv/.txt (CsvReader), .xlsx (XlsxReader, first sheet
+// or the sheet named `sheet`). Throws Error with a clear message when the file
+// is missing, unreadable, of an unsupported type (.xls, .et) or has no header.
+std::unique_ptr<TableReader> open_table(const std::string& path, const std::string& sheet = {});
+
+}  // namespace canbao::io

@@ -1,0 +1,605 @@
+#include "io/xlsx_reader.h"
+
+#include <zip.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <optional>
+
+#include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include "core/date.h"
+
+namespace canbao::io {
+
+namespace {
+
+constexpr zip_uint64_t kMaxPartBytes = zip_uint64_t(1) << 30;
+constexpr int kMaxColumns = 16384;  // XFD
+
+Error not_xlsx(const std::string& detail, int64_t row = 0) {
+  return Error(fmt::format("not a readable .xlsx workbook: {}", detail),
+               fmt::format("不是有效的 Excel 工作簿（.xlsx）：{}。请用 Excel 或 WPS 另存为 .xlsx 后重试", detail),
+               row);
+}
+
+// Element and attribute names without a namespace prefix ("x:row" -> "row").
+std::string_view local(const char* name) {
+  const char* c = std::strchr(name, ':');
+  return c ? std::string_view(c + 1) : std::string_view(name);
+}
+
+pugi::xml_node child(pugi::xml_node n, std::string_view name) {
+  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element && local(c.name()) == name) return c;
+  }
+  return {};
+}
+
+bool is_trim(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+void assign_trimmed(std::string& out, std::string_view s) {
+  while (!s.empty() && is_trim(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_trim(s.back())) s.remove_suffix(1);
+  out.assign(s);
+}
+
+int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(char(cp));
+  } else if (cp < 0x800) {
+    out.push_back(char(0xC0 | (cp >> 6)));
+    out.push_back(char(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(char(0xE0 | (cp >> 12)));
+    out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(char(0x80 | (cp & 0x3F)));
+  }
+}
+
+// OOXML escapes characters XML cannot hold as _xHHHH_ (e.g. _x000D_).
+void append_ooxml_text(std::string& out, const char* s) {
+  if (!std::strstr(s, "_x")) {
+    out.append(s);
+    return;
+  }
+  size_t n = std::strlen(s);
+  for (size_t i = 0; i < n; ++i) {
+    if (s[i] == '_' && i + 6 < n + 0 && s[i + 1] == 'x' && s[i + 6] == '_') {
+      int a = hexval(s[i + 2]), b = hexval(s[i + 3]), c = hexval(s[i + 4]), d = hexval(s[i + 5]);
+      if (a >= 0 && b >= 0 && c >= 0 && d >= 0) {
+        uint32_t cp = (a << 12) | (b << 8) | (c << 4) | d;
+        if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
+        append_utf8(out, cp);
+        i += 6;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+}
+
+// Text of a shared string item or inline string: <t> or rich-text runs <r><t>,
+// phonetic runs (<rPh>) left out.
+std::string rich_text(pugi::xml_node si) {
+  std::string out;
+  for (pugi::xml_node c = si.first_child(); c; c = c.next_sibling()) {
+    std::string_view name = local(c.name());
+    if (name == "t") {
+      append_ooxml_text(out, c.child_value());
+    } else if (name == "r") {
+      if (pugi::xml_node t = child(c, "t")) append_ooxml_text(out, t.child_value());
+    }
+  }
+  return out;
+}
+
+bool is_date_format_code(std::string_view code) {
+  bool y = false, d = false, m = false, h = false, s = false;
+  for (size_t i = 0; i < code.size(); ++i) {
+    char c = code[i];
+    if (c == '"') {  // quoted literal
+      size_t e = code.find('"', i + 1);
+      if (e == code.npos) break;
+      i = e;
+    } else if (c == '\\' || c == '_' || c == '*') {
+      ++i;  // escaped or padding character
+    } else if (c == '[') {  // [Red], [$-804], [h]
+      size_t e = code.find(']', i + 1);
+      if (e == code.npos) break;
+      std::string_view in = code.substr(i + 1, e - i - 1);
+      if (!in.empty() && (in[0] == 'h' || in[0] == 'H' || in[0] == 'm' || in[0] == 'M' ||
+                          in[0] == 's' || in[0] == 'S')) {
+        h = true;  // elapsed time
+      }
+      i = e;
+    } else {
+      switch (c | 0x20) {
+        case 'y': y = true; break;
+        case 'd': d = true; break;
+        case 'm': m = true; break;
+        case 'h': h = true; break;
+        case 's': s = true; break;
+        default: break;
+      }
+    }
+  }
+  if (code == "General" || code == "general") return false;
+  return y || d || (m && !h && !s);
+}
+
+bool is_builtin_date(int id) {
+  return (id >= 14 && id <= 17) || id == 22 || (id >= 27 && id <= 36) || (id >= 50 && id <= 58);
+}
+
+// "C5" -> column 2 (0-based), row 5. Returns false if malformed.
+bool parse_ref(const char* r, int* col, int64_t* row) {
+  int c = 0;
+  const char* p = r;
+  while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')) {
+    c = c * 26 + ((*p | 0x20) - 'a' + 1);
+    if (c > kMaxColumns) return false;
+    ++p;
+  }
+  if (p == r) return false;
+  *col = c - 1;
+  int64_t n = 0;
+  const char* q = p;
+  while (*q >= '0' && *q <= '9') {
+    n = n * 10 + (*q - '0');
+    if (n > (1 << 22)) return false;
+    ++q;
+  }
+  *row = q == p ? 0 : n;
+  return true;
+}
+
+std::string dirname_of(const std::string& path) {
+  size_t s = path.rfind('/');
+  return s == path.npos ? std::string() : path.substr(0, s + 1);
+}
+
+// Resolves a relationship target against the directory of its source part.
+std::string resolve(const std::string& base_dir, const std::string& target) {
+  std::string joined = !target.empty() && target[0] == '/' ? target.substr(1) : base_dir + target;
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= joined.size()) {
+    size_t j = joined.find('/', i);
+    if (j == joined.npos) j = joined.size();
+    std::string seg = joined.substr(i, j - i);
+    if (seg == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!seg.empty() && seg != ".") {
+      parts.push_back(seg);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (auto& p : parts) {
+    if (!out.empty()) out += '/';
+    out += p;
+  }
+  return out;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+std::string format_excel_number(std::string_view v, bool* precision_lost) {
+  *precision_lost = false;
+  while (!v.empty() && is_trim(v.front())) v.remove_prefix(1);
+  while (!v.empty() && is_trim(v.back())) v.remove_suffix(1);
+  double d = 0;
+  const char* b = v.data();
+  if (!v.empty() && *b == '+') ++b;
+  auto [end, ec] = std::from_chars(b, v.data() + v.size(), d);
+  if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(d)) return std::string(v);
+  if (std::fabs(d) >= 1e15) *precision_lost = true;
+  if (d == 0) return "0";
+  char buf[64];
+  int n = std::snprintf(buf, sizeof buf, "%.15g", d);
+  std::string_view s(buf, n);
+  size_t e = s.find('e');
+  if (e == s.npos) return std::string(s);
+  // Expand moderate exponents as Excel's General format does for integers.
+  int exp = 0;
+  std::from_chars(s.data() + e + (s[e + 1] == '+' ? 2 : 1), s.data() + s.size(), exp);
+  if (exp > 20 || exp < -9) {
+    std::string out(s);
+    out[e] = 'E';
+    return out;
+  }
+  std::string mant(s.substr(0, e));
+  bool neg = mant[0] == '-';
+  if (neg) mant.erase(0, 1);
+  std::string digits;
+  int point = 0;  // digits before the decimal point in mant
+  bool seen_point = false;
+  for (char c : mant) {
+    if (c == '.') { seen_point = true; continue; }
+    digits.push_back(c);
+    if (!seen_point) ++point;
+  }
+  point += exp;
+  std::string out = neg ? "-" : "";
+  if (point <= 0) {
+    out += "0.";
+    out.append(-point, '0');
+    out += digits;
+  } else if (size_t(point) >= digits.size()) {
+    out += digits;
+    out.append(point - digits.size(), '0');
+  } else {
+    out += digits.substr(0, point);
+    out += '.';
+    out += digits.substr(point);
+  }
+  return out;
+}
+
+std::string excel_serial_to_date(double serial, bool date1904) {
+  if (!std::isfinite(serial) || serial < 0 || serial >= 2958466) return {};
+  int64_t n = int64_t(std::floor(serial));
+  Date d;
+  if (date1904) {
+    d = Date::from_ymd(1904, 1, 1).plus_days(int(n));
+  } else {
+    if (n < 1 || n == 60) return {};  // 1900-01-00 and Excel's phantom 1900-02-29
+    d = n < 60 ? Date::from_ymd(1899, 12, 31).plus_days(int(n))
+               : Date::from_ymd(1899, 12, 30).plus_days(int(n));
+  }
+  return d.str();
+}
+
+struct XlsxReader::Impl {
+  std::string memory;  // from_memory input, must outlive the zip
+  zip_t* zip = nullptr;
+
+  std::vector<std::string> sheet_names;
+  std::vector<std::string> shared;
+  std::vector<bool> xf_is_date;
+  bool date1904 = false;
+
+  std::string sheet_xml;
+  pugi::xml_document doc;
+  pugi::xml_node next_row;
+  int64_t rows_total = 0, rows_done = 0;
+  int64_t last_row_number = 0;
+  std::vector<std::string> header;
+  int64_t header_row = 0;
+
+  ~Impl() {
+    if (zip) zip_discard(zip);
+  }
+
+  std::optional<std::string> read_part(const std::string& name) {
+    zip_int64_t idx = zip_name_locate(zip, name.c_str(), ZIP_FL_NOCASE);
+    if (idx < 0) return std::nullopt;
+    zip_file_t* f = zip_fopen_index(zip, idx, 0);
+    if (!f) throw not_xlsx(fmt::format("cannot open part {}: {}", name, zip_strerror(zip)));
+    std::string out;
+    zip_stat_t st;
+    if (zip_stat_index(zip, idx, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE)) {
+      out.reserve(std::min<zip_uint64_t>(st.size, 64 << 20));
+    }
+    char buf[65536];
+    for (;;) {
+      zip_int64_t n = zip_fread(f, buf, sizeof buf);
+      if (n < 0) {
+        std::string err = zip_file_strerror(f);
+        zip_fclose(f);
+        throw not_xlsx(fmt::format("part {} is damaged: {}", name, err));
+      }
+      if (n == 0) break;
+      out.append(buf, n);
+      if (out.size() > kMaxPartBytes) {
+        zip_fclose(f);
+        throw Error(fmt::format("part {} is larger than 1 GiB uncompressed; export the sheet as CSV", name),
+                    "工作表过大（解压后超过 1 GiB），请另存为 CSV 后导入");
+      }
+    }
+    zip_fclose(f);
+    return out;
+  }
+
+  static void parse(pugi::xml_document& doc, std::string& text, const std::string& name) {
+    pugi::xml_parse_result r =
+        doc.load_buffer_inplace(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+    if (!r) throw not_xlsx(fmt::format("{} is not valid XML ({})", name, r.description()));
+  }
+
+  // Relationships of a part: id -> (type, resolved target).
+  struct Rel { std::string id, type, target; };
+  std::vector<Rel> rels_of(const std::string& part) {
+    std::string dir = dirname_of(part);
+    std::string base = part.substr(dir.size());
+    std::vector<Rel> out;
+    auto text = read_part(dir + "_rels/" + base + ".rels");
+    if (!text) return out;
+    pugi::xml_document d;
+    parse(d, *text, base + ".rels");
+    for (pugi::xml_node r : child(d, "Relationships").children()) {
+      if (local(r.name()) != "Relationship") continue;
+      if (std::string_view(r.attribute("TargetMode").value()) == "External") continue;
+      out.push_back({r.attribute("Id").value(), r.attribute("Type").value(),
+                     resolve(dir, r.attribute("Target").value())});
+    }
+    return out;
+  }
+
+  void open(const std::string& want_sheet) {
+    // Workbook part from the package relationships.
+    std::string workbook = "xl/workbook.xml";
+    for (auto& r : rels_of("")) {
+      if (ends_with(r.type, "/officeDocument")) workbook = r.target;
+    }
+    auto wb_text = read_part(workbook);
+    if (!wb_text) throw not_xlsx("no workbook part");
+    pugi::xml_document wb;
+    parse(wb, *wb_text, workbook);
+    pugi::xml_node root = child(wb, "workbook");
+    if (pugi::xml_node pr = child(root, "workbookPr")) {
+      std::string_view v = pr.attribute("date1904").value();
+      date1904 = v == "1" || v == "true";
+    }
+    auto rels = rels_of(workbook);
+    auto find_rel = [&](std::string_view id) -> const Rel* {
+      for (auto& r : rels) if (r.id == id) return &r;
+      return nullptr;
+    };
+
+    std::string sheet_part;
+    std::string first_visible, first_any;
+    for (pugi::xml_node s : child(root, "sheets").children()) {
+      if (local(s.name()) != "sheet") continue;
+      std::string name = s.attribute("name").value();
+      std::string rid;
+      for (pugi::xml_attribute a : s.attributes()) {
+        std::string_view an = a.name();
+        if (an.size() > 3 && ends_with(an, ":id")) rid = a.value();
+      }
+      const Rel* rel = find_rel(rid);
+      if (!rel || !ends_with(rel->type, "/worksheet")) continue;  // chart sheets etc.
+      sheet_names.push_back(name);
+      std::string_view state = s.attribute("state").value();
+      if (first_any.empty()) first_any = rel->target;
+      if (first_visible.empty() && state != "hidden" && state != "veryHidden") {
+        first_visible = rel->target;
+      }
+      if (!want_sheet.empty() && name == want_sheet) sheet_part = rel->target;
+    }
+    if (!want_sheet.empty() && sheet_part.empty()) {
+      std::string names;
+      for (auto& n : sheet_names) names += (names.empty() ? "" : ", ") + n;
+      throw Error(fmt::format("no worksheet named \"{}\" (sheets: {})", want_sheet, names),
+                  fmt::format("工作簿中没有名为“{}”的工作表（现有：{}）", want_sheet, names));
+    }
+    if (sheet_part.empty()) sheet_part = !first_visible.empty() ? first_visible : first_any;
+    if (sheet_part.empty()) throw not_xlsx("the workbook has no worksheet");
+
+    for (auto& r : rels) {
+      if (ends_with(r.type, "/sharedStrings")) load_shared(r.target);
+      if (ends_with(r.type, "/styles")) load_styles(r.target);
+    }
+
+    auto text = read_part(sheet_part);
+    if (!text) throw not_xlsx(fmt::format("worksheet part {} is missing", sheet_part));
+    sheet_xml = std::move(*text);
+    parse(doc, sheet_xml, sheet_part);
+    pugi::xml_node data = child(child(doc, "worksheet"), "sheetData");
+    for (pugi::xml_node r = data.first_child(); r; r = r.next_sibling()) {
+      if (r.type() == pugi::node_element && local(r.name()) == "row") {
+        if (!next_row) next_row = r;
+        ++rows_total;
+      }
+    }
+  }
+
+  void load_shared(const std::string& part) {
+    auto text = read_part(part);
+    if (!text) return;
+    pugi::xml_document d;
+    parse(d, *text, part);
+    pugi::xml_node sst = child(d, "sst");
+    if (auto count = sst.attribute("uniqueCount").as_ullong(); count > 0 && count < (1u << 24)) {
+      shared.reserve(count);
+    }
+    for (pugi::xml_node si = sst.first_child(); si; si = si.next_sibling()) {
+      if (si.type() == pugi::node_element && local(si.name()) == "si") shared.push_back(rich_text(si));
+    }
+  }
+
+  void load_styles(const std::string& part) {
+    auto text = read_part(part);
+    if (!text) return;
+    pugi::xml_document d;
+    parse(d, *text, part);
+    pugi::xml_node ss = child(d, "styleSheet");
+    std::vector<std::pair<int, bool>> custom;  // numFmtId -> is date
+    for (pugi::xml_node f : child(ss, "numFmts").children()) {
+      if (local(f.name()) != "numFmt") continue;
+      custom.emplace_back(f.attribute("numFmtId").as_int(),
+                          is_date_format_code(f.attribute("formatCode").value()));
+    }
+    for (pugi::xml_node xf : child(ss, "cellXfs").children()) {
+      if (local(xf.name()) != "xf") continue;
+      int id = xf.attribute("numFmtId").as_int();
+      bool date = is_builtin_date(id);
+      for (auto& [cid, cdate] : custom) {
+        if (cid == id) date = cdate;
+      }
+      xf_is_date.push_back(date);
+    }
+  }
+
+  // Fills row from the next <row> element with any text; false at the end.
+  bool read(Row& row) {
+    while (next_row) {
+      pugi::xml_node r = next_row;
+      do {
+        next_row = next_row.next_sibling();
+      } while (next_row && !(next_row.type() == pugi::node_element && local(next_row.name()) == "row"));
+      ++rows_done;
+      int64_t number = r.attribute("r").as_llong();
+      if (number <= 0) number = last_row_number + 1;
+      last_row_number = number;
+      row.number = number;
+      size_t n = 0;
+      bool any = false;
+      int col = -1;
+      for (pugi::xml_node c = r.first_child(); c; c = c.next_sibling()) {
+        if (c.type() != pugi::node_element || local(c.name()) != "c") continue;
+        int64_t ignored;
+        const char* ref = c.attribute("r").value();
+        if (*ref) {
+          if (!parse_ref(ref, &col, &ignored)) {
+            throw not_xlsx(fmt::format("bad cell reference \"{}\" in row {}", ref, number), number);
+          }
+        } else {
+          ++col;
+        }
+        if (col >= kMaxColumns) throw not_xlsx(fmt::format("too many columns in row {}", number), number);
+        while (n <= size_t(col)) {
+          if (n == row.cells.size()) row.cells.emplace_back();
+          row.cells[n].clear();
+          if (n == row.precision_lost.size()) row.precision_lost.push_back(false);
+          row.precision_lost[n] = false;
+          ++n;
+        }
+        bool lost = false;
+        cell_value(c, number, row.cells[col], &lost);
+        row.precision_lost[col] = lost;
+        any = any || !row.cells[col].empty();
+      }
+      if (!any) continue;
+      row.cells.resize(n);
+      row.precision_lost.resize(n);
+      return true;
+    }
+    row.cells.clear();
+    row.precision_lost.clear();
+    return false;
+  }
+
+  void cell_value(pugi::xml_node c, int64_t row_number, std::string& out, bool* lost) {
+    std::string_view t = c.attribute("t").value();
+    pugi::xml_node v = child(c, "v");
+    const char* vt = v.child_value();
+    if (t == "s") {
+      if (!*vt) return;
+      unsigned long long idx = 0;
+      auto [e, ec] = std::from_chars(vt, vt + std::strlen(vt), idx);
+      if (ec != std::errc() || idx >= shared.size()) {
+        throw not_xlsx(fmt::format("row {} refers to missing shared string {}", row_number, vt),
+                       row_number);
+      }
+      assign_trimmed(out, shared[idx]);
+    } else if (t == "inlineStr") {
+      pugi::xml_node is = child(c, "is");
+      assign_trimmed(out, is ? rich_text(is) : std::string(vt));
+    } else if (t == "str" || t == "e") {
+      std::string s;
+      append_ooxml_text(s, vt);
+      assign_trimmed(out, s);
+    } else if (t == "b") {
+      if (*vt) out = std::string_view(vt) == "1" || std::string_view(vt) == "true" ? "TRUE" : "FALSE";
+    } else if (t == "d") {  // ISO 8601 (strict files)
+      std::string_view s = vt;
+      assign_trimmed(out, s.size() >= 10 && s[4] == '-' ? s.substr(0, 10) : s);
+    } else {
+      if (!*vt) return;
+      unsigned s = c.attribute("s").as_uint();
+      if (s < xf_is_date.size() && xf_is_date[s]) {
+        double d = 0;
+        std::string_view sv = vt;
+        auto [e, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), d);
+        if (ec == std::errc()) {
+          std::string date = excel_serial_to_date(d, date1904);
+          if (!date.empty()) {
+            out = std::move(date);
+            return;
+          }
+        }
+      }
+      out = format_excel_number(vt, lost);
+    }
+  }
+};
+
+XlsxReader::XlsxReader() : impl_(std::make_unique<Impl>()) {}
+
+XlsxReader::XlsxReader(const std::string& path, const std::string& sheet)
+    : impl_(std::make_unique<Impl>()) {
+  int err = 0;
+  impl_->zip = zip_open(path.c_str(), ZIP_RDONLY, &err);
+  if (!impl_->zip) {
+    zip_error_t ze;
+    zip_error_init_with_code(&ze, err);
+    std::string msg = zip_error_strerror(&ze);
+    zip_error_fini(&ze);
+    if (err == ZIP_ER_NOENT || err == ZIP_ER_OPEN || err == ZIP_ER_READ) {
+      throw Error(fmt::format("cannot open {}: {}", path, msg),
+                  fmt::format("无法打开文件 {}：{}", path, msg));
+    }
+    throw not_xlsx(msg);
+  }
+  impl_->open(sheet);
+  impl_->header_row = 0;
+  Row h;
+  if (impl_->read(h)) {
+    impl_->header = std::move(h.cells);
+    impl_->header_row = h.number;
+  }
+}
+
+std::unique_ptr<XlsxReader> XlsxReader::from_memory(std::string data, const std::string& sheet) {
+  std::unique_ptr<XlsxReader> r(new XlsxReader());
+  Impl& m = *r->impl_;
+  m.memory = std::move(data);
+  zip_error_t ze;
+  zip_error_init(&ze);
+  zip_source_t* src = zip_source_buffer_create(m.memory.data(), m.memory.size(), 0, &ze);
+  if (src) m.zip = zip_open_from_source(src, ZIP_RDONLY, &ze);
+  if (!m.zip) {
+    std::string msg = zip_error_strerror(&ze);
+    if (src) zip_source_free(src);
+    zip_error_fini(&ze);
+    throw not_xlsx(msg);
+  }
+  zip_error_fini(&ze);
+  m.open(sheet);
+  Row h;
+  if (m.read(h)) {
+    m.header = std::move(h.cells);
+    m.header_row = h.number;
+  }
+  return r;
+}
+
+XlsxReader::~XlsxReader() = default;
+
+bool XlsxReader::next(Row& row) { return impl_->read(row); }
+const std::vector<std::string>& XlsxReader::header() const { return impl_->header; }
+int64_t XlsxReader::header_row() const { return impl_->header_row; }
+const std::vector<std::string>& XlsxReader::sheet_names() const { return impl_->sheet_names; }
+
+double XlsxReader::progress() const {
+  if (impl_->rows_total == 0) return 1.0;
+  return double(impl_->rows_done) / double(impl_->rows_total);
+}
+
+}  // namespace canbao::io
