@@ -1,6 +1,19 @@
+// canbao — 城乡居民基本医疗保险参保缴费. Entry point of the command line.
 #include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
 int main(int argc, char** argv) {
-  CLI::App app{"canbao — 城乡居民医保参保缴费"};
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  CLI::App app{"canbao — 城乡居民基本医疗保险参保缴费管理 (urban-rural resident medical insurance campaign)"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  canbao::cli::add_policy_commands(app, exit_code);
+  canbao::cli::add_assess_command(app, exit_code);
+  canbao::cli::add_gen_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
 }

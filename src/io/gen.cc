@@ -641,7 +641,8 @@ void generate_roster(const GenOptions& opt, std::ostream& os, const std::functio
       o.put(',');
       if (newborn) o.put(r.chance(Rates::parent_insured) ? std::string_view("yes") : std::string_view("no"));
       o.put(',');
-      if (household_pays && !employee && !newborn) o.date(pay_date);
+      // A child born after the household paid cannot have paid with it.
+      if (household_pays && !employee && !newborn && !(pay_date < birth)) o.date(pay_date);
       o.put('\n');
       ++done;
       if (progress && (done & 0xFFFF) == 0) progress(done);

@@ -1,0 +1,121 @@
+#include "assess/batch.h"
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+namespace canbao {
+
+void PersonColumns::reserve(size_t n) {
+  id_number.reserve(n);
+  birth.reserve(n);
+  hukou.reserve(n);
+  residence.reserve(n);
+  categories.reserve(n);
+  disability_grade.reserve(n);
+  parent_insured.reserve(n);
+  event.reserve(n);
+  event_date.reserve(n);
+  employee_months.reserve(n);
+  paid_on.reserve(n);
+  registered_on.reserve(n);
+}
+
+void PersonColumns::push_back(const PersonFacts& f) {
+  std::array<char, 18> id{};
+  std::memcpy(id.data(), f.id_number.data(), std::min<size_t>(18, f.id_number.size()));
+  uint32_t row = static_cast<uint32_t>(size());
+  id_number.push_back(id);
+  birth.push_back(f.birth);
+  hukou.push_back(f.hukou);
+  residence.push_back(f.residence);
+  categories.push_back(f.categories);
+  disability_grade.push_back(f.disability_grade);
+  parent_insured.push_back(f.parent_insured);
+  event.push_back(f.event);
+  event_date.push_back(f.event_date);
+  employee_months.push_back(f.employee_months);
+  paid_on.push_back(f.has_paid_on ? f.paid_on : kNoDate);
+  registered_on.push_back(f.has_registered_on ? f.registered_on : kNoDate);
+  for (const auto& d : f.dated) dated.emplace_back(row, d);
+}
+
+PersonFacts PersonColumns::facts(size_t i) const {
+  PersonFacts f;
+  f.id_number = std::string_view(id_number[i].data(), 18);
+  f.birth = birth[i];
+  f.hukou = hukou[i];
+  f.residence = residence[i];
+  f.categories = categories[i];
+  f.disability_grade = disability_grade[i];
+  f.parent_insured = parent_insured[i];
+  f.event = event[i];
+  f.event_date = event_date[i];
+  f.employee_months = employee_months[i];
+  f.has_paid_on = paid_on[i] != kNoDate;
+  f.paid_on = paid_on[i];
+  f.has_registered_on = registered_on[i] != kNoDate;
+  f.registered_on = registered_on[i];
+  if (!dated.empty()) {
+    auto lo = std::lower_bound(dated.begin(), dated.end(), static_cast<uint32_t>(i),
+                               [](const auto& e, uint32_t r) { return e.first < r; });
+    auto hi = lo;
+    while (hi != dated.end() && hi->first == i) ++hi;
+    if (lo != hi) {
+      // The span needs contiguous DatedCategory values; pairs are not, so the
+      // few rows with dated entries are served from a per-thread scratch copy.
+      thread_local std::vector<DatedCategory> scratch;
+      scratch.clear();
+      for (auto it = lo; it != hi; ++it) scratch.push_back(it->second);
+      f.dated = scratch;
+    }
+  }
+  return f;
+}
+
+size_t PersonColumns::bytes() const {
+  return id_number.capacity() * sizeof(id_number[0]) + birth.capacity() * sizeof(Date) +
+         (hukou.capacity() + residence.capacity()) * sizeof(RegionCode) + categories.capacity() * sizeof(CategoryMask) +
+         disability_grade.capacity() + parent_insured.capacity() + event.capacity() +
+         event_date.capacity() * sizeof(Date) + employee_months.capacity() * 2 +
+         (paid_on.capacity() + registered_on.capacity()) * sizeof(Date) + dated.capacity() * sizeof(dated[0]);
+}
+
+AssessmentSummary AssessmentSummary::of(const Assessment& a) {
+  AssessmentSummary s;
+  s.due_fen = static_cast<int32_t>(a.due.fen);
+  s.subsidy_fen = static_cast<int32_t>(a.subsidy.fen);
+  s.coverage_start = a.coverage_start;
+  s.waiting_until = a.waiting_until;
+  s.winner = a.winner;
+  s.open = a.open;
+  s.payment = a.payment;
+  s.flags = (a.eligible ? eligible : 0) | (a.due_known ? due_known : 0) | (a.subsidy_known ? subsidy_known : 0) |
+            (a.has_coverage ? has_coverage : 0) | (a.has_waiting ? has_waiting : 0);
+  return s;
+}
+
+void assess_batch(const Policy& policy, const PersonColumns& persons, Date as_of, std::span<AssessmentSummary> out,
+                  unsigned threads) {
+  size_t n = persons.size();
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (n < 4096) threads = 1;
+  auto work = [&](size_t begin, size_t end) {
+    Assessment a;
+    for (size_t i = begin; i < end; ++i) {
+      PersonFacts f = persons.facts(i);
+      assess(policy, f, as_of, a, nullptr);
+      out[i] = AssessmentSummary::of(a);
+    }
+  };
+  std::vector<std::thread> pool;
+  size_t chunk = (n + threads - 1) / threads;
+  for (unsigned t = 1; t < threads; ++t) {
+    size_t b = std::min(n, t * chunk), e = std::min(n, (t + 1) * chunk);
+    if (b < e) pool.emplace_back(work, b, e);
+  }
+  work(0, std::min(n, chunk));
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace canbao

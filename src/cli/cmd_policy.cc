@@ -1,0 +1,124 @@
+// canbao policy check|show — validate policy files; print one as a readable table.
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "io/policy_file.h"
+
+namespace canbao::cli {
+
+namespace {
+
+std::string cond_text(const Condition& c) {
+  std::vector<std::string> parts;
+  auto labels = [](CategoryMask m, const char* sep) {
+    std::string s;
+    for (int i = 0; i < kCategoryCount; ++i)
+      if (m & (CategoryMask{1} << i)) s += (s.empty() ? "" : sep) + std::string(category_label(static_cast<Category>(i)));
+    return s;
+  };
+  if (c.any) parts.push_back(labels(c.any, "或"));
+  if (c.all) parts.push_back("同时为" + labels(c.all, "且"));
+  if (c.none) parts.push_back("不含" + labels(c.none, "、"));
+  if (c.disability_grade_max) parts.push_back(fmt::format("残疾等级1–{}级", c.disability_grade_max));
+  if (c.age_at && c.age_min >= 0) parts.push_back(fmt::format("{}时年满{}周岁", c.age_at->str(), c.age_min));
+  if (c.age_at && c.age_below >= 0) parts.push_back(fmt::format("{}时未满{}周岁", c.age_at->str(), c.age_below));
+  if (!c.age_at && c.born_on_or_before) parts.push_back(fmt::format("{}及以前出生", c.born_on_or_before->str()));
+  if (!c.age_at && c.born_on_or_after) parts.push_back(fmt::format("{}及以后出生", c.born_on_or_after->str()));
+  if (c.hukou_in_region) parts.push_back("户籍在本地");
+  for (Event e : c.events) parts.push_back(std::string(event_label(e)));
+  if (c.within_days >= 0) parts.push_back(fmt::format("{}天内", c.within_days));
+  if (c.within_months >= 0) parts.push_back(fmt::format("{}个月内", c.within_months));
+  if (c.event_on_or_after) parts.push_back(fmt::format("事件在{}及以后", c.event_on_or_after->str()));
+  if (c.employee_months_min >= 0) parts.push_back(fmt::format("职工医保连续{}个月以上", c.employee_months_min));
+  if (c.parent_insured == 1) parts.push_back("父母一方参保");
+  std::string s;
+  for (auto& p : parts) s += (s.empty() ? "" : "，") + p;
+  return s.empty() ? "所有人" : s;
+}
+
+void show(const Policy& p) {
+  fmt::print("{}  {}年度  区划{}\n", p.jurisdiction, p.year, p.region.str());
+  fmt::print("文件：{}  {}\n\n", p.document, p.title);
+  fmt::print("【缴费标准】个人缴费 {} 元/人/年  〔{}〕\n", p.individual_standard.yuan(), p.standard_source.cite);
+  if (p.fiscal_subsidy) fmt::print("【财政补助】{} 元/人  合计 {} 元/人\n", p.fiscal_subsidy->yuan(), (p.individual_standard + *p.fiscal_subsidy).yuan());
+  for (auto& s : p.fiscal_split) fmt::print("    {:<10} {:>10}  {:>8} 元\n", s.name, s.share_text, s.amount.yuan());
+  if (p.agent_fee_per_person) fmt::print("【代办经费】{} 元/参保人  〔{}〕\n", p.agent_fee_per_person->yuan(), p.agent_fee_source.cite);
+  fmt::print("【待遇享受期】{} 至 {}  〔{}〕\n", p.coverage_period.first.str(), p.coverage_period.last.str(), p.coverage_source.cite);
+  fmt::print("\n【征缴期】\n");
+  for (auto& w : p.windows) {
+    fmt::print("  {:<24} {} 至 {}{}  〔{}〕\n", w.label, w.open.str(), w.close ? w.close->str() : "（未规定）",
+               w.day_min > 1 || w.day_max < 31 ? fmt::format("，每月{}—{}日", w.day_min, w.day_max) : "", w.source.cite);
+    if (!w.source.note.empty()) fmt::print("      注：{}\n", w.source.note);
+  }
+  if (!p.late_paths.empty()) fmt::print("\n【特殊参保】\n");
+  for (auto& l : p.late_paths) {
+    fmt::print("  {}：{} → 待遇起始 {}{}  〔{}〕\n", l.label, cond_text(l.when), coverage_start_id(l.coverage),
+               l.waiting_months ? fmt::format("，等待期{}个月", l.waiting_months) : "", l.source.cite);
+    if (!l.source.note.empty()) fmt::print("      注：{}\n", l.source.note);
+  }
+  fmt::print("\n【资助参保】（就高不就低，不重复资助）  〔{}〕\n", p.combine_source.cite);
+  if (!p.combine_source.note.empty()) fmt::print("  注：{}\n", p.combine_source.note);
+  for (auto& r : p.subsidies) {
+    std::string amount = r.kind == AmountKind::unspecified ? "需本地配置" : r.amount.yuan() + " 元";
+    std::string payers;
+    for (auto& pl : r.payers) payers += (payers.empty() ? "" : " + ") + pl.payer + " " + pl.amount.yuan();
+    fmt::print("  {:<40} {:>12}  个人 {:>8}  {}  {}\n", r.label, amount,
+               r.kind == AmountKind::unspecified ? "—" : (r.mode == SubsidyMode::reimbursed ? p.individual_standard : p.individual_standard - r.amount).yuan(),
+               mode_label(r.mode), payers);
+    fmt::print("      条件：{}  〔{}〕\n", cond_text(r.when), r.source.cite);
+    if (r.list_as_of) fmt::print("      名单截止：{}\n", r.list_as_of->str());
+    if (!r.source.note.empty()) fmt::print("      注：{}\n", r.source.note);
+    if (!r.unspecified_reason.empty()) fmt::print("      未规定：{}\n", r.unspecified_reason);
+  }
+  if (!p.targets.empty()) {
+    fmt::print("\n【参保任务】〔{}〕\n", p.targets_source.cite);
+    int64_t sum = 0;
+    for (auto& t : p.targets) {
+      std::string extra;
+      for (auto& [k, v] : t.extra) extra += fmt::format("  {} {}", k, v);
+      fmt::print("  {:<12} {:>10}{}\n", t.unit, t.target, extra);
+      sum += t.target;
+    }
+    fmt::print("  {:<12} {:>10}\n", "合计", sum);
+  }
+  if (!p.stages.empty()) fmt::print("\n【工作阶段】\n");
+  for (auto& s : p.stages) fmt::print("  {:<30} {} 至 {}  〔{}〕\n", s.label, s.range.first.str(), s.range.last.str(), s.source.cite);
+}
+
+}  // namespace
+
+void add_policy_commands(CLI::App& app, int& exit_code) {
+  auto* policy = app.add_subcommand("policy", "政策文件：校验、展示 (check and show policy files)");
+  policy->require_subcommand(1);
+
+  static std::vector<std::string> files;
+  auto* check = policy->add_subcommand("check", "校验政策文件，错误给出 文件:行号 (validate; exit 1 on errors)");
+  check->add_option("files", files, "policy .toml files")->required();
+  check->callback([&exit_code] {
+    for (auto& f : files) {
+      auto load = io::load_policy_file(f);
+      if (load.ok()) {
+        fmt::print("{}: ok ({}, {} subsidy rules, {} windows)\n", f, load.policy->id, load.policy->subsidies.size(),
+                   load.policy->windows.size());
+      } else {
+        for (auto& e : load.errors) fmt::print(stderr, "{}\n", e.str());
+        exit_code = 1;
+      }
+    }
+  });
+
+  static std::string show_file;
+  auto* sh = policy->add_subcommand("show", "以表格展示政策（中文）(print a readable table)");
+  sh->add_option("file", show_file, "policy .toml file")->required();
+  sh->callback([&exit_code] {
+    auto load = io::load_policy_file(show_file);
+    if (!load.ok()) {
+      for (auto& e : load.errors) fmt::print(stderr, "{}\n", e.str());
+      exit_code = 1;
+      return;
+    }
+    show(*load.policy);
+  });
+}
+
+}  // namespace canbao::cli

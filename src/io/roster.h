@@ -1,0 +1,78 @@
+// Roster: the person interchange format of DESIGN.md §5 (CSV or XLSX,
+// Chinese or English headers) read into validated records. A bad row is
+// reported as "row N, column X: reason" (and in Chinese for users) and never
+// half-read: the caller gets either a whole record or the row's errors.
+#pragma once
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "assess/facts.h"
+#include "io/table.h"
+
+namespace canbao::io {
+
+// One person as read from a roster row; owns its strings. `facts()` gives
+// the engine's view, valid while the record lives and is not modified.
+struct RosterRecord {
+  std::string id_number, name, household_id;
+  Date birth;
+  RegionCode hukou, residence;
+  CategoryMask categories = 0;
+  std::vector<DatedCategory> dated;
+  int8_t disability_grade = 0;
+  Event event = Event::none;
+  Date event_date{};
+  int16_t employee_months = -1;
+  int8_t parent_insured = -1;
+  bool has_paid_on = false, has_registered_on = false;
+  Date paid_on{}, registered_on{};
+
+  PersonFacts facts() const;
+};
+
+struct RowError {
+  int64_t row = 0;
+  std::string column;  // header as written in the file
+  std::string value;   // masked when it may be personal (ID numbers, names)
+  std::string reason_zh;
+  std::string reason_en;
+  std::string str() const;     // "row 12, column 身份证号: bad check digit"
+  std::string str_zh() const;  // "第12行 身份证号：身份证号校验位错误"
+};
+
+// Canonical column names, in interchange order.
+enum class RosterColumn {
+  id_number, name, household_id, hukou_region, residence_region, categories, disability_grade,
+  event, event_date, employee_months, parent_insured, paid_on, registered_on, count_
+};
+std::string_view roster_column_name(RosterColumn c);     // "id_number"
+std::string_view roster_column_name_zh(RosterColumn c);  // "身份证号"
+
+class RosterReader {
+ public:
+  // Throws io::Error naming the missing required columns (Chinese + English).
+  // `today` bounds birth dates in ID numbers.
+  RosterReader(std::unique_ptr<TableReader> table, Date today);
+  // Next data row. Returns false at the end; otherwise `ok` says whether
+  // `rec` holds a valid person or the row's problems were added to `errors`.
+  bool next(RosterRecord& rec, bool& ok, std::vector<RowError>& errors);
+  double progress() const { return table_->progress(); }
+  int64_t rows_read() const { return rows_; }
+
+ private:
+  std::unique_ptr<TableReader> table_;
+  Date today_;
+  int col_[static_cast<int>(RosterColumn::count_)];
+  std::vector<std::string> header_;
+  Row row_;
+  int64_t rows_ = 0;
+};
+
+// Parses one categories cell: ids or Chinese labels separated by ; ； 、 or
+// ',' each optionally followed by @YYYY-MM-DD (the list's certification day).
+bool parse_categories_cell(std::string_view cell, CategoryMask& mask, std::vector<DatedCategory>& dated,
+                           std::string& bad_item);
+
+}  // namespace canbao::io
