@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs every Debian package canbao builds, tests and benchmarks with.
+# Safe to re-run; needs root (or sudo) on a fresh Debian 12 machine.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+PKGS=(
+  build-essential cmake ninja-build pkg-config git
+  libfmt-dev libspdlog-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+  libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
+  libzip-dev libpugixml-dev libxlsxwriter-dev libsodium-dev libcpp-httplib-dev libssl-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
