@@ -312,9 +312,18 @@ std::vector<PersonCategory> SqlStore::categories_of(std::string_view person) {
   return out;
 }
 
-std::vector<PersonCategory> SqlStore::categories_between(std::string_view first, std::string_view last) {
+// A scan chunk is a contiguous key range (region, id_number) of persons.
+#define CANBAO_CHUNK_FILTER                                                                      \
+  "JOIN persons p ON p.id_number = t.person WHERE (p.region > ? OR (p.region = ? AND p.id_number >= ?)) " \
+  "AND (p.region < ? OR (p.region = ? AND p.id_number <= ?)) "
+
+std::vector<PersonCategory> SqlStore::categories_for(std::span<const Person> chunk) {
   std::vector<PersonCategory> out;
-  q(std::string(kCategorySelect) + "WHERE person BETWEEN ? AND ? ORDER BY person, id", {first, last},
+  if (chunk.empty()) return out;
+  auto lo = region_p(chunk.front().hukou), hi = region_p(chunk.back().hukou);
+  q("SELECT t.person, t.category, t.source, t.as_of, t.valid_from, t.valid_to, t.list_batch, t.region "
+    "FROM person_categories t " CANBAO_CHUNK_FILTER "ORDER BY t.person, t.id",
+    {lo, lo, chunk.front().id_number, hi, hi, chunk.back().id_number},
     [&](const RowView& r) { out.push_back(read_category(r)); });
   return out;
 }
@@ -358,6 +367,12 @@ void SqlStore::update_enrollment(const Enrollment& e) {
      Param(e.paid_on), Param(e.ended_on), Param(e.note), region_p(e.place), e.id});
 }
 
+std::optional<Enrollment> SqlStore::enrollment(int64_t id) {
+  std::optional<Enrollment> out;
+  q(std::string(kEnrollmentSelect) + "WHERE id = ?", {id}, [&](const RowView& r) { out = read_enrollment(r); });
+  return out;
+}
+
 std::vector<Enrollment> SqlStore::enrollments_of(std::string_view person, std::optional<int> year) {
   std::vector<Enrollment> out;
   auto add = [&](const RowView& r) { out.push_back(read_enrollment(r)); };
@@ -376,10 +391,14 @@ std::vector<Enrollment> SqlStore::enrollments_in(RegionCode scope, int year) {
   return out;
 }
 
-std::vector<Enrollment> SqlStore::enrollments_between(std::string_view first, std::string_view last, int year) {
+std::vector<Enrollment> SqlStore::enrollments_for(std::span<const Person> chunk, int year) {
   std::vector<Enrollment> out;
-  q(std::string(kEnrollmentSelect) + "WHERE person BETWEEN ? AND ? AND year = ? ORDER BY person, id",
-    {first, last, year}, [&](const RowView& r) { out.push_back(read_enrollment(r)); });
+  if (chunk.empty()) return out;
+  auto lo = region_p(chunk.front().hukou), hi = region_p(chunk.back().hukou);
+  q("SELECT t.id, t.person, t.year, t.place_region, t.household, t.status, t.registered_on, t.paid_on, "
+    "t.ended_on, t.note FROM enrollments t " CANBAO_CHUNK_FILTER "AND t.year = ? ORDER BY t.person, t.id",
+    {lo, lo, chunk.front().id_number, hi, hi, chunk.back().id_number, year},
+    [&](const RowView& r) { out.push_back(read_enrollment(r)); });
   return out;
 }
 

@@ -72,12 +72,13 @@ class SqlStore : public Store {
                     const std::function<void(std::span<const Person>)>& fn) override;
   void add_categories(std::span<const PersonCategory> cs) override;
   std::vector<PersonCategory> categories_of(std::string_view person) override;
-  std::vector<PersonCategory> categories_between(std::string_view first, std::string_view last) override;
+  std::vector<PersonCategory> categories_for(std::span<const Person> chunk) override;
   int64_t add_enrollment(const Enrollment& e) override;
   void update_enrollment(const Enrollment& e) override;
+  std::optional<Enrollment> enrollment(int64_t id) override;
   std::vector<Enrollment> enrollments_of(std::string_view person, std::optional<int> year) override;
   std::vector<Enrollment> enrollments_in(RegionCode scope, int year) override;
-  std::vector<Enrollment> enrollments_between(std::string_view first, std::string_view last, int year) override;
+  std::vector<Enrollment> enrollments_for(std::span<const Person> chunk, int year) override;
   int64_t add_subsidy_list(const SubsidyListBatch& batch) override;
   void add_subsidy_entries(std::span<const SubsidyListEntry> es) override;
   std::vector<SubsidyListBatch> subsidy_lists(RegionCode scope) override;

@@ -230,16 +230,17 @@ class Store {
   // --- categories
   virtual void add_categories(std::span<const PersonCategory> cs) = 0;
   virtual std::vector<PersonCategory> categories_of(std::string_view person) = 0;
-  // Categories of persons with id_number in [first, last] (a scan chunk).
-  virtual std::vector<PersonCategory> categories_between(std::string_view first, std::string_view last) = 0;
+  // Categories of the persons of one scan_persons() chunk (ordered by person).
+  virtual std::vector<PersonCategory> categories_for(std::span<const Person> chunk) = 0;
 
   // --- enrollments
   virtual int64_t add_enrollment(const Enrollment& e) = 0;  // returns id
   virtual void update_enrollment(const Enrollment& e) = 0;  // by id
+  virtual std::optional<Enrollment> enrollment(int64_t id) = 0;
   virtual std::vector<Enrollment> enrollments_of(std::string_view person, std::optional<int> year) = 0;
   virtual std::vector<Enrollment> enrollments_in(RegionCode scope, int year) = 0;
-  virtual std::vector<Enrollment> enrollments_between(std::string_view first, std::string_view last,
-                                                      int year) = 0;
+  // Enrollments in `year` of the persons of one scan_persons() chunk.
+  virtual std::vector<Enrollment> enrollments_for(std::span<const Person> chunk, int year) = 0;
 
   // --- subsidy lists (append-only)
   virtual int64_t add_subsidy_list(const SubsidyListBatch& batch) = 0;  // returns id

@@ -180,7 +180,8 @@ TEST_P(StoreTest, CategoriesWithDates) {
   EXPECT_EQ(cs[0].valid_from, D("2023-06-01"));
   EXPECT_EQ(cs[1].source, "roster");
   EXPECT_FALSE(cs[1].as_of);
-  EXPECT_EQ(st_->categories_between(a, a).size(), 2u);
+  auto me = st_->person(a);
+  EXPECT_EQ(st_->categories_for(std::span<const Person>(&*me, 1)).size(), 2u);
 }
 
 TEST_P(StoreTest, EnrollmentsLifecycle) {
@@ -207,7 +208,9 @@ TEST_P(StoreTest, EnrollmentsLifecycle) {
   EXPECT_EQ(st_->enrollments_of(a, std::nullopt).size(), 1u);
   EXPECT_EQ(st_->enrollments_in(R("341702"), 2024).size(), 1u);
   EXPECT_TRUE(st_->enrollments_in(R("421223"), 2024).empty());
-  EXPECT_EQ(st_->enrollments_between(a, a, 2024).size(), 1u);
+  auto me = st_->person(a);
+  EXPECT_EQ(st_->enrollments_for(std::span<const Person>(&*me, 1), 2024).size(), 1u);
+  EXPECT_TRUE(st_->enrollments_for(std::span<const Person>(&*me, 1), 2023).empty());
   // Unknown person: foreign key.
   e.person = make_id("341702", "19800101", 12);
   EXPECT_THROW(st_->add_enrollment(e), StoreError);

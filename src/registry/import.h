@@ -1,0 +1,85 @@
+// Imports into the registry from CSV/XLSX (io::open_table), Chinese or
+// English headers:
+//   roster           DESIGN.md §5 (身份证号, 姓名, 户号, 户籍地区划, …)
+//   subsidy list     部门, 人员类别, 截止日期, 身份证号, 姓名 [, 列入日期]
+//   employee roster  身份证号, 姓名 [, 单位, 参保日期, 停保日期]
+//   targets          单位/村名/县区 [, 区划代码], 任务数 / 应参保人数 / 参保目标 [, other numbers]
+//
+// Each import is one batch: by default all-or-nothing (any bad row → nothing
+// written, and a report of every bad row: row, column, masked value, reason
+// in Chinese); `partial` writes the good rows and reports the rest. A file
+// already imported (same kind and SHA-256) is a no-op. The batch, its counts
+// and report are kept in import_batches, and an audit row is written in the
+// same transaction.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/date.h"
+#include "core/region_code.h"
+#include "policy/category.h"
+#include "store/store.h"
+
+namespace canbao::registry {
+
+enum class ImportMode { all_or_nothing, partial };
+
+struct ImportOptions {
+  ImportMode mode = ImportMode::all_or_nothing;
+  std::string actor = "system";
+  Date today;                // bounds ID birth dates (core reads no clock)
+  RegionCode scope;          // when set, rows outside it are rejected
+  size_t chunk = 100000;     // rows per bulk write
+  std::function<void(int64_t rows)> progress;  // called every chunk
+};
+
+struct RowProblem {
+  int64_t row = 0;        // as Excel shows it; 0 = the whole file
+  std::string column;     // header as written in the file
+  std::string value;      // masked (IDs 341702********1234, names 张*)
+  std::string reason;     // Chinese, for users
+};
+
+// A finding that is not an error (e.g. 剔重: a person on two departments' lists).
+struct Finding {
+  int64_t row = 0;
+  std::string code;       // "cross_department", …
+  std::string message;    // Chinese, masked
+};
+
+struct ImportResult {
+  int64_t batch_id = 0;
+  bool already_imported = false;  // same file imported before: nothing done
+  bool committed = false;
+  std::string fingerprint;
+  int64_t rows_total = 0, rows_written = 0, rows_rejected = 0;
+  std::vector<RowProblem> problems;
+  std::vector<Finding> findings;
+  std::string report_json() const;
+};
+
+ImportResult import_roster(store::Store& st, const std::string& path, const ImportOptions& opt);
+
+// department/category/as_of come from the file's columns when present, else
+// from these defaults (a file per department and category is common).
+struct SubsidyListDefaults {
+  std::string department;
+  std::optional<Category> category;
+  std::optional<Date> as_of;
+};
+ImportResult import_subsidy_list(store::Store& st, const std::string& path, const ImportOptions& opt,
+                                 const SubsidyListDefaults& defaults = {});
+
+ImportResult import_employee_roster(store::Store& st, const std::string& path, const ImportOptions& opt,
+                                    Date as_of);
+
+// Units are matched to region codes by a code column, else by name among the
+// regions under `parent` (spaces ignored), else get `parent`'s code (高校,
+// 经济开发区). Rows named 合计/总计 are checked against the sum, not stored.
+ImportResult import_targets(store::Store& st, const std::string& path, const ImportOptions& opt, int year,
+                            RegionCode parent);
+
+}  // namespace canbao::registry
