@@ -202,7 +202,7 @@ bool RosterReader::next(RosterRecord& r, bool& ok, std::vector<RowError>& errors
   if (r.event == Event::birth && !has_event_date) { r.event_date = r.birth; has_event_date = true; }
   if (r.event != Event::none && !has_event_date)
     fail(RosterColumn::event_date, "", "有特殊事件时必须填写事件日期", "event_date is required with an event");
-  if (r.event == Event::none && has_event_date)
+  if (r.event == Event::none && has_event_date && cell(RosterColumn::event).empty())
     fail(RosterColumn::event, "", "填写了事件日期但未填写特殊事件", "event_date given without an event");
   if (r.event == Event::birth && has_event_date && r.event_date != r.birth && !r.id_number.empty())
     fail(RosterColumn::event_date, r.event_date.str(), "出生事件日期与身份证号中的出生日期不一致",
