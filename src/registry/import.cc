@@ -456,8 +456,8 @@ ImportResult import_subsidy_list(Store& st, const std::string& path, const Impor
     for (auto& pd : rows) {
       auto [it, fresh] = batches.try_emplace(pd.key, 0);
       if (fresh)
-        it->second = st.add_subsidy_list(
-            {0, pd.key.dep, pd.key.cat, Date{pd.key.as_of}, opt.scope, batch.id()});
+        it->second = st.add_subsidy_list({0, pd.key.dep, pd.key.cat, Date{pd.key.as_of},
+                                          opt.scope.empty() ? pd.e.region : opt.scope, batch.id()});
       pd.e.batch = it->second;
       es.push_back(pd.e);
       cs.push_back({pd.e.person, pd.key.cat, pd.key.dep, Date{pd.key.as_of},
