@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace canbao {
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -42,27 +44,51 @@ std::string_view matched_category(const SubsidyRule& r, const PersonFacts& f) {
 }
 
 namespace {
+// Hand-written appends: the JSONL path formats millions of rows, and fmt's
+// format-string parsing was most of its cost.
+void put_int(std::string& out, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+void put_date(std::string& out, Date d) {
+  char buf[10];
+  d.write(buf);
+  out.append(buf, 10);
+}
 void date_or_null(std::string& out, bool has, Date d) {
-  if (has) fmt::format_to(std::back_inserter(out), "\"{}\"", d.str());
-  else out += "null";
+  if (has) {
+    out.push_back('"');
+    put_date(out, d);
+    out.push_back('"');
+  } else {
+    out += "null";
+  }
 }
 }  // namespace
 
 void append_jsonl(const Policy& p, const PersonFacts& f, const Assessment& a, const Trace* trace, std::string& out) {
-  auto o = std::back_inserter(out);
   out += "{\"id_number\":";
   append_json_string(out, f.id_number);
-  fmt::format_to(o, ",\"policy\":\"{}\",\"eligible\":{},\"reason\":", p.id, a.eligible ? "true" : "false");
-  std::string reason = assessment_reason(p, a);
-  if (reason.empty()) out += "null";
-  else append_json_string(out, reason);
-  fmt::format_to(o, ",\"standard_fen\":{},\"subsidy_fen\":", a.standard.fen);
-  if (a.subsidy_known) fmt::format_to(o, "{}", a.subsidy.fen);
+  out += ",\"policy\":";
+  append_json_string(out, p.id);
+  out += a.eligible ? ",\"eligible\":true,\"reason\":" : ",\"eligible\":false,\"reason\":";
+  bool anything_to_say = !a.eligible || a.open || a.payment == PaymentStatus::outside_window ||
+                         a.payment == PaymentStatus::too_late;
+  if (!anything_to_say) out += "null";
+  else append_json_string(out, assessment_reason(p, a));
+  out += ",\"standard_fen\":";
+  put_int(out, a.standard.fen);
+  out += ",\"subsidy_fen\":";
+  if (a.subsidy_known) put_int(out, a.subsidy.fen);
   else out += "null";
   out += ",\"individual_due_fen\":";
-  if (a.due_known) fmt::format_to(o, "{}", a.due.fen);
+  if (a.due_known) put_int(out, a.due.fen);
   else out += "null";
-  if (p.fiscal_subsidy && a.eligible) fmt::format_to(o, ",\"fiscal_fen\":{}", p.fiscal_subsidy->fen);
+  if (p.fiscal_subsidy && a.eligible) {
+    out += ",\"fiscal_fen\":";
+    put_int(out, p.fiscal_subsidy->fen);
+  }
   out += ",\"subsidies\":[";
   for (int i = 0; i < a.nlines; ++i) {
     const auto& r = p.subsidies[a.lines[i].rule];
@@ -73,7 +99,11 @@ void append_jsonl(const Policy& p, const PersonFacts& f, const Assessment& a, co
     append_json_string(out, matched_category(r, f));
     out += ",\"payer\":";
     append_json_string(out, r.payers[a.lines[i].payer].payer);
-    fmt::format_to(o, ",\"fen\":{},\"mode\":\"{}\"}}", a.lines[i].amount.fen, mode_id(r.mode));
+    out += ",\"fen\":";
+    put_int(out, a.lines[i].amount.fen);
+    out += ",\"mode\":\"";
+    out += mode_id(r.mode);
+    out += "\"}";
   }
   out += "],\"unspecified_rule\":";
   if (a.unspecified_rule >= 0 && (a.open & open_subsidy_unspecified)) append_json_string(out, p.subsidies[a.unspecified_rule].id);
@@ -82,7 +112,9 @@ void append_jsonl(const Policy& p, const PersonFacts& f, const Assessment& a, co
   date_or_null(out, a.has_window, a.window_open);
   out += ",\"window_close\":";
   date_or_null(out, a.has_window && a.window_close_known, a.window_close);
-  fmt::format_to(o, ",\"payment_status\":\"{}\",\"coverage_start\":", payment_status_id(a.payment));
+  out += ",\"payment_status\":\"";
+  out += payment_status_id(a.payment);
+  out += "\",\"coverage_start\":";
   date_or_null(out, a.has_coverage, a.coverage_start);
   out += ",\"coverage_end\":";
   date_or_null(out, a.has_coverage, a.coverage_end);

@@ -44,10 +44,27 @@ int Date::year() const { int y, m, d; ymd(y, m, d); return y; }
 int Date::month() const { int y, m, d; ymd(y, m, d); return m; }
 int Date::day() const { int y, m, d; ymd(y, m, d); return d; }
 
-std::string Date::str() const {
+char* Date::write(char* p) const {
   int y, m, d;
   ymd(y, m, d);
-  return fmt::format("{:04d}-{:02d}-{:02d}", y, m, d);
+  if (y < 0 || y > 9999) y = 0;
+  p[0] = static_cast<char>('0' + y / 1000);
+  p[1] = static_cast<char>('0' + y / 100 % 10);
+  p[2] = static_cast<char>('0' + y / 10 % 10);
+  p[3] = static_cast<char>('0' + y % 10);
+  p[4] = '-';
+  p[5] = static_cast<char>('0' + m / 10);
+  p[6] = static_cast<char>('0' + m % 10);
+  p[7] = '-';
+  p[8] = static_cast<char>('0' + d / 10);
+  p[9] = static_cast<char>('0' + d % 10);
+  return p + 10;
+}
+
+std::string Date::str() const {
+  char buf[10];
+  write(buf);
+  return std::string(buf, 10);
 }
 
 static bool num(std::string_view s, int& out) {

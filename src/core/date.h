@@ -27,6 +27,8 @@ struct Date {
   int day() const;
   void ymd(int& y, int& m, int& d) const;
   std::string str() const;  // "YYYY-MM-DD"
+  // Writes the 10 characters of str() at p (no allocation; hot output paths).
+  char* write(char* p) const;
 
   Date plus_days(int n) const { return Date{days + n}; }
   Date plus_months(int n) const;  // clamps to month end (民法典 202)

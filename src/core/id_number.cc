@@ -1,5 +1,7 @@
 #include "core/id_number.h"
 
+#include <cstring>
+
 namespace canbao {
 
 std::string_view id_error_message(IdError e) {
@@ -45,30 +47,38 @@ std::optional<IdNumber> IdNumber::parse(std::string_view text, Date today, IdErr
   auto fail = [&](IdError e) -> std::optional<IdNumber> { if (err) *err = e; return std::nullopt; };
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  std::string s(text);
-  if (s.size() == 15) {
-    if (!all_digits(s)) return fail(IdError::bad_character);
-    s = s.substr(0, 6) + "19" + s.substr(6);
-    s.push_back(check_char(s));
-  } else if (s.size() == 18) {
+  char s[18];  // no heap work: rosters pass millions of these
+  if (text.size() == 15) {
+    if (!all_digits(text)) return fail(IdError::bad_character);
+    std::memcpy(s, text.data(), 6);
+    s[6] = '1';
+    s[7] = '9';
+    std::memcpy(s + 8, text.data() + 6, 9);
+    s[17] = check_char(std::string_view(s, 17));
+  } else if (text.size() == 18) {
+    std::memcpy(s, text.data(), 18);
     if (s[17] == 'x') s[17] = 'X';
-    if (!all_digits(std::string_view(s).substr(0, 17)) || !(all_digits(s.substr(17)) || s[17] == 'X'))
+    if (!all_digits(std::string_view(s, 17)) || !((s[17] >= '0' && s[17] <= '9') || s[17] == 'X'))
       return fail(IdError::bad_character);
   } else {
     return fail(IdError::bad_length);
   }
-  // Province codes run 11..82 (GB/T 2260); the 6 digits cannot end in "00" for a
-  // person's registration place below province... but old numbers do use city
-  // codes (e.g. 110100), so only the province pair and non-zero start are checked.
+  // Province codes run 11..82 (GB/T 2260, 91 reserved); legacy numbers may
+  // carry city-level prefixes, so only the province pair is checked.
   int prov = (s[0] - '0') * 10 + (s[1] - '0');
   if (prov < 11 || prov > 91) return fail(IdError::bad_region);
-  int y = std::stoi(s.substr(6, 4)), m = std::stoi(s.substr(10, 2)), d = std::stoi(s.substr(12, 2));
+  auto num = [&](int at, int n) {
+    int v = 0;
+    for (int i = 0; i < n; ++i) v = v * 10 + (s[at + i] - '0');
+    return v;
+  };
+  int y = num(6, 4), m = num(10, 2), d = num(12, 2);
   if (!Date::valid_ymd(y, m, d)) return fail(IdError::bad_birth_date);
   Date birth = Date::from_ymd(y, m, d);
   if (birth > today) return fail(IdError::future_birth);
-  if (check_char(s) != s[17]) return fail(IdError::bad_check_digit);
+  if (check_char(std::string_view(s, 17)) != s[17]) return fail(IdError::bad_check_digit);
   IdNumber id;
-  id.digits_ = std::move(s);
+  id.digits_.assign(s, 18);
   id.birth_ = birth;
   if (err) *err = IdError::none;
   return id;

@@ -70,16 +70,38 @@ PersonFacts RosterRecord::facts() const {
   return f;
 }
 
+void RosterRecord::clear() {
+  id_number.clear();
+  name.clear();
+  household_id.clear();
+  dated.clear();
+  birth = Date{};
+  hukou = residence = RegionCode{};
+  categories = 0;
+  disability_grade = 0;
+  event = Event::none;
+  event_date = Date{};
+  employee_months = -1;
+  parent_insured = -1;
+  has_paid_on = has_registered_on = false;
+  paid_on = registered_on = Date{};
+}
+
 bool parse_categories_cell(std::string_view cell, CategoryMask& mask, std::vector<DatedCategory>& dated,
                            std::string& bad) {
   mask = 0;
   dated.clear();
-  std::string s(cell);
-  // Normalise the separators people type: ；(full-width) 、 , ，
-  for (std::string_view sep : {"；", "、", "，"})
-    for (size_t p; (p = s.find(sep)) != std::string::npos;) s.replace(p, sep.size(), ";");
-  for (auto& c : s) if (c == ',') c = ';';
-  std::string_view rest = s;
+  // Normalise the separators people type: ；(full-width) 、 , ， — only when
+  // present, so the common ASCII cell costs no copy.
+  thread_local std::string s;
+  std::string_view rest = cell;
+  if (cell.find_first_of(",\xEF\xE3") != std::string_view::npos) {
+    s.assign(cell);
+    for (std::string_view sep : {"；", "、", "，"})
+      for (size_t p; (p = s.find(sep)) != std::string::npos;) s.replace(p, sep.size(), ";");
+    for (auto& c : s) if (c == ',') c = ';';
+    rest = s;
+  }
   while (!rest.empty()) {
     auto p = rest.find(';');
     std::string_view item = trim(rest.substr(0, p));
@@ -140,7 +162,7 @@ bool RosterReader::next(RosterRecord& r, bool& ok, std::vector<RowError>& errors
   };
 
   // ID number
-  r = RosterRecord{};
+  r.clear();
   auto id_text = cell(RosterColumn::id_number);
   int id_col = col_[static_cast<int>(RosterColumn::id_number)];
   if (row_.lost_precision(static_cast<size_t>(id_col))) {
@@ -152,11 +174,11 @@ bool RosterReader::next(RosterRecord& r, bool& ok, std::vector<RowError>& errors
     IdError e;
     auto id = IdNumber::parse(id_text, today_, &e);
     if (!id) fail(RosterColumn::id_number, mask_id(id_text), std::string(id_error_message_zh(e)), std::string(id_error_message(e)));
-    else { r.id_number = id->str(); r.birth = id->birth_date(); }
+    else { r.id_number.assign(id->str()); r.birth = id->birth_date(); }
   }
-  r.name = std::string(cell(RosterColumn::name));
+  r.name.assign(cell(RosterColumn::name));
   if (r.name.empty()) fail(RosterColumn::name, "", "姓名为空", "name is empty");
-  r.household_id = std::string(cell(RosterColumn::household_id));
+  r.household_id.assign(cell(RosterColumn::household_id));
   if (r.household_id.empty()) fail(RosterColumn::household_id, "", "户号为空", "household id is empty");
 
   auto region = [&](RosterColumn c, RegionCode& out, bool required) {

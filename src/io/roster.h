@@ -30,6 +30,7 @@ struct RosterRecord {
   Date paid_on{}, registered_on{};
 
   PersonFacts facts() const;
+  void clear();  // back to empty, keeping string capacity for the next row
 };
 
 struct RowError {
