@@ -32,7 +32,7 @@ struct ImportOptions {
   std::string actor = "system";
   Date today;                // bounds ID birth dates (core reads no clock)
   RegionCode scope;          // when set, rows outside it are rejected
-  size_t chunk = 100000;     // rows per bulk write
+  size_t chunk = 20000;      // rows per bulk write
   std::function<void(int64_t rows)> progress;  // called every chunk
 };
 

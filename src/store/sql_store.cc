@@ -196,27 +196,34 @@ Person read_person(const RowView& r) {
 }  // namespace
 
 void SqlStore::put_persons(std::span<const Person> ps_in) {
+  static constexpr std::string_view kConflict =
+      "ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, birth = excluded.birth, "
+      "sex = excluded.sex, household = excluded.household, hukou_region = excluded.hukou_region, "
+      "residence_region = excluded.residence_region, disability_grade = excluded.disability_grade, "
+      "event = excluded.event, event_date = excluded.event_date, "
+      "employee_months = excluded.employee_months, parent_insured = excluded.parent_insured, "
+      "deceased_on = COALESCE(excluded.deceased_on, persons.deceased_on), "
+      "import_batch = excluded.import_batch, region = excluded.region";
+  // Parameters are built a slice at a time so a big chunk never holds a
+  // second copy of itself in memory.
+  constexpr size_t kSlice = 4096;
   std::vector<Param> ps;
-  ps.reserve(ps_in.size() * std::size(kPersonCols));
-  for (const auto& p : ps_in) {
-    ps.insert(ps.end(),
-              {Param(p.id_number), Param(p.name), Param(p.birth), Param(p.male ? "M" : "F"),
-               text_or_null(p.household), region_p(p.hukou), region_p(p.residence),
-               p.disability_grade ? Param(p.disability_grade) : Param(),
-               p.event == Event::none ? Param() : Param(event_id(p.event)), Param(p.event_date),
-               p.employee_months >= 0 ? Param(p.employee_months) : Param(),
-               p.parent_insured >= 0 ? Param(p.parent_insured) : Param(), Param(p.deceased_on),
-               p.import_batch ? Param(p.import_batch) : Param(), region_p(p.hukou)});
-  }
+  ps.reserve(std::min(ps_in.size(), kSlice) * std::size(kPersonCols));
   auto tx = transaction();
-  bulk_insert("persons", kPersonCols, ps,
-              "ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, birth = excluded.birth, "
-              "sex = excluded.sex, household = excluded.household, hukou_region = excluded.hukou_region, "
-              "residence_region = excluded.residence_region, disability_grade = excluded.disability_grade, "
-              "event = excluded.event, event_date = excluded.event_date, "
-              "employee_months = excluded.employee_months, parent_insured = excluded.parent_insured, "
-              "deceased_on = COALESCE(excluded.deceased_on, persons.deceased_on), "
-              "import_batch = excluded.import_batch, region = excluded.region");
+  for (size_t off = 0; off < ps_in.size(); off += kSlice) {
+    ps.clear();
+    for (const auto& p : ps_in.subspan(off, std::min(kSlice, ps_in.size() - off))) {
+      ps.insert(ps.end(),
+                {Param(p.id_number), Param(p.name), Param(p.birth), Param(p.male ? "M" : "F"),
+                 text_or_null(p.household), region_p(p.hukou), region_p(p.residence),
+                 p.disability_grade ? Param(p.disability_grade) : Param(),
+                 p.event == Event::none ? Param() : Param(event_id(p.event)), Param(p.event_date),
+                 p.employee_months >= 0 ? Param(p.employee_months) : Param(),
+                 p.parent_insured >= 0 ? Param(p.parent_insured) : Param(), Param(p.deceased_on),
+                 p.import_batch ? Param(p.import_batch) : Param(), region_p(p.hukou)});
+    }
+    bulk_insert("persons", kPersonCols, ps, kConflict);
+  }
   tx.commit();
 }
 
