@@ -60,22 +60,27 @@ void append_utf8(std::string& out, uint32_t cp) {
   } else if (cp < 0x800) {
     out.push_back(char(0xC0 | (cp >> 6)));
     out.push_back(char(0x80 | (cp & 0x3F)));
-  } else {
+  } else if (cp < 0x10000) {
     out.push_back(char(0xE0 | (cp >> 12)));
+    out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(char(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(char(0xF0 | (cp >> 18)));
+    out.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
     out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
     out.push_back(char(0x80 | (cp & 0x3F)));
   }
 }
 
 // OOXML escapes characters XML cannot hold as _xHHHH_ (e.g. _x000D_).
-void append_ooxml_text(std::string& out, const char* s) {
-  if (!std::strstr(s, "_x")) {
+void append_ooxml_text(std::string& out, std::string_view s) {
+  if (s.find("_x") == s.npos) {
     out.append(s);
     return;
   }
-  size_t n = std::strlen(s);
+  size_t n = s.size();
   for (size_t i = 0; i < n; ++i) {
-    if (s[i] == '_' && i + 6 < n + 0 && s[i + 1] == 'x' && s[i + 6] == '_') {
+    if (s[i] == '_' && i + 6 < n && s[i + 1] == 'x' && s[i + 6] == '_') {
       int a = hexval(s[i + 2]), b = hexval(s[i + 3]), c = hexval(s[i + 4]), d = hexval(s[i + 5]);
       if (a >= 0 && b >= 0 && c >= 0 && d >= 0) {
         uint32_t cp = (a << 12) | (b << 8) | (c << 4) | d;
@@ -89,20 +94,239 @@ void append_ooxml_text(std::string& out, const char* s) {
   }
 }
 
-// Text of a shared string item or inline string: <t> or rich-text runs <r><t>,
-// phonetic runs (<rPh>) left out.
-std::string rich_text(pugi::xml_node si) {
-  std::string out;
-  for (pugi::xml_node c = si.first_child(); c; c = c.next_sibling()) {
-    std::string_view name = local(c.name());
-    if (name == "t") {
-      append_ooxml_text(out, c.child_value());
-    } else if (name == "r") {
-      if (pugi::xml_node t = child(c, "t")) append_ooxml_text(out, t.child_value());
+// A minimal pull parser for the two big parts (sheet and shared strings), so
+// they stream through a fixed buffer instead of a DOM. It knows what OOXML
+// needs: elements, attributes, text, the five entities and character
+// references, comments, CDATA; a DOCTYPE is refused.
+class XmlPull {
+ public:
+  enum Kind { kStart, kEnd, kText, kEof };
+
+  // size_hint: the part's stated uncompressed size, to keep small parts cheap.
+  XmlPull(zip_file_t* f, std::string part, uint64_t size_hint) : file_(f), part_(std::move(part)) {
+    buf_.resize(std::clamp<uint64_t>(size_hint + 16, 4096, 1 << 20));
+  }
+  ~XmlPull() { zip_fclose(file_); }
+  XmlPull(const XmlPull&) = delete;
+  XmlPull& operator=(const XmlPull&) = delete;
+
+  Kind next() {
+    for (;;) {
+      if (pos_ == len_ && !more()) return kEof;
+      if (buf_[pos_] != '<') {
+        size_t end = find('<', pos_);
+        if (end == npos) {
+          end = len_;
+          if (!eof_) {  // keep a split entity for the next call
+            size_t amp = rfind('&', pos_, end);
+            if (amp != npos && find(';', amp) == npos) end = amp;
+            if (end == pos_) {
+              if (!more()) throw truncated();
+              continue;
+            }
+          }
+        }
+        text_.clear();
+        decode(std::string_view(buf_.data() + pos_, end - pos_), text_);
+        pos_ = end;
+        return kText;
+      }
+      if (len_ - pos_ < 9 && !eof_) {
+        more();
+        continue;
+      }
+      std::string_view rest(buf_.data() + pos_, len_ - pos_);
+      if (rest.starts_with("<!--")) {
+        if (!skip_past("-->")) continue;
+      } else if (rest.starts_with("<![CDATA[")) {
+        size_t e = find_str("]]>", pos_ + 9);
+        if (e == npos) {
+          if (!more()) throw truncated();
+          continue;
+        }
+        text_.assign(buf_.data() + pos_ + 9, e - pos_ - 9);
+        pos_ = e + 3;
+        return kText;
+      } else if (rest.starts_with("<?")) {
+        if (!skip_past("?>")) continue;
+      } else if (rest.starts_with("<!")) {
+        throw not_xlsx(fmt::format("{} has a DOCTYPE", part_));
+      } else {
+        size_t gt = tag_end(pos_);
+        if (gt == npos) {
+          if (!more()) throw truncated();
+          continue;
+        }
+        std::string_view tag(buf_.data() + pos_ + 1, gt - pos_ - 1);
+        pos_ = gt + 1;
+        Kind k = kStart;
+        if (!tag.empty() && tag[0] == '/') {
+          k = kEnd;
+          tag.remove_prefix(1);
+        }
+        self_closing_ = !tag.empty() && tag.back() == '/';
+        if (self_closing_) tag.remove_suffix(1);
+        size_t ne = 0;
+        while (ne < tag.size() && !is_space(tag[ne])) ++ne;
+        std::string_view qname = tag.substr(0, ne);
+        size_t colon = qname.find(':');
+        name_ = colon == qname.npos ? qname : qname.substr(colon + 1);
+        attrs_ = tag.substr(ne);
+        return k;
+      }
     }
   }
-  return out;
-}
+
+  std::string_view name() const { return name_; }  // local name, valid until next()
+  bool self_closing() const { return self_closing_; }
+  const std::string& text() const { return text_; }
+
+  // Value of the attribute with this local name, decoded into `out`.
+  bool attr(std::string_view want, std::string& out) const {
+    std::string_view a = attrs_;
+    size_t i = 0;
+    while (i < a.size()) {
+      while (i < a.size() && is_space(a[i])) ++i;
+      size_t ns = i;
+      while (i < a.size() && a[i] != '=' && !is_space(a[i])) ++i;
+      std::string_view qname = a.substr(ns, i - ns);
+      while (i < a.size() && (is_space(a[i]) || a[i] == '=')) ++i;
+      if (i >= a.size() || (a[i] != '"' && a[i] != '\'')) return false;
+      char q = a[i++];
+      size_t vs = i;
+      while (i < a.size() && a[i] != q) ++i;
+      std::string_view value = a.substr(vs, i - vs);
+      ++i;
+      size_t colon = qname.find(':');
+      std::string_view lname = colon == qname.npos ? qname : qname.substr(colon + 1);
+      if (lname == want && (colon == qname.npos || qname.substr(0, colon) != "xmlns")) {
+        out.clear();
+        decode(value, out);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  uint64_t consumed() const { return consumed_ - (len_ - pos_); }
+
+ private:
+  static constexpr size_t npos = std::string::npos;
+  static constexpr size_t kMaxToken = 64 << 20;
+
+  static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+  Error truncated() const { return not_xlsx(fmt::format("{} is truncated or not well-formed", part_)); }
+
+  size_t find(char c, size_t from) const {
+    const void* p = std::memchr(buf_.data() + from, c, len_ - from);
+    return p ? static_cast<const char*>(p) - buf_.data() : npos;
+  }
+  size_t rfind(char c, size_t from, size_t to) const {
+    for (size_t i = to; i > from; --i) {
+      if (buf_[i - 1] == c) return i - 1;
+    }
+    return npos;
+  }
+  size_t find_str(std::string_view s, size_t from) const {
+    size_t r = std::string_view(buf_.data(), len_).find(s, from);
+    return r;
+  }
+  // Index of the '>' closing the tag at `from`, skipping quoted attribute values.
+  size_t tag_end(size_t from) const {
+    char q = 0;
+    for (size_t i = from + 1; i < len_; ++i) {
+      char c = buf_[i];
+      if (q) {
+        if (c == q) q = 0;
+      } else if (c == '"' || c == '\'') {
+        q = c;
+      } else if (c == '>') {
+        return i;
+      }
+    }
+    return npos;
+  }
+  bool skip_past(std::string_view s) {
+    size_t e = find_str(s, pos_);
+    if (e == npos) {
+      if (!more()) throw truncated();
+      return false;
+    }
+    pos_ = e + s.size();
+    return true;
+  }
+  // Reads more bytes after the unconsumed ones; false at end of the part.
+  bool more() {
+    if (eof_) return false;
+    if (pos_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + pos_, len_ - pos_);
+      len_ -= pos_;
+      pos_ = 0;
+    }
+    if (len_ == buf_.size()) {
+      if (buf_.size() >= kMaxToken) throw not_xlsx(fmt::format("{} has a huge element", part_));
+      buf_.resize(buf_.size() * 2);
+    }
+    zip_int64_t n = zip_fread(file_, buf_.data() + len_, buf_.size() - len_);
+    if (n < 0) throw not_xlsx(fmt::format("{} is damaged: {}", part_, zip_file_strerror(file_)));
+    if (n == 0) {
+      eof_ = true;
+      return false;
+    }
+    len_ += n;
+    consumed_ += n;
+    if (consumed_ > kMaxPartBytes) {
+      throw Error(fmt::format("{} is larger than 1 GiB uncompressed; export the sheet as CSV", part_),
+                  "工作表过大（解压后超过 1 GiB），请另存为 CSV 后导入");
+    }
+    return true;
+  }
+
+  static void decode(std::string_view s, std::string& out) {
+    size_t i = 0;
+    while (i < s.size()) {
+      size_t amp = s.find('&', i);
+      if (amp == s.npos) {
+        out.append(s.substr(i));
+        return;
+      }
+      out.append(s.substr(i, amp - i));
+      size_t semi = s.find(';', amp);
+      std::string_view ent = semi == s.npos ? std::string_view() : s.substr(amp + 1, semi - amp - 1);
+      if (ent == "lt") out.push_back('<');
+      else if (ent == "gt") out.push_back('>');
+      else if (ent == "amp") out.push_back('&');
+      else if (ent == "quot") out.push_back('"');
+      else if (ent == "apos") out.push_back('\'');
+      else if (ent.size() >= 2 && ent[0] == '#') {
+        uint32_t cp = 0;
+        bool hex = ent[1] == 'x' || ent[1] == 'X';
+        auto [e, ec] = std::from_chars(ent.data() + (hex ? 2 : 1), ent.data() + ent.size(), cp, hex ? 16 : 10);
+        if (ec != std::errc() || e != ent.data() + ent.size() || cp == 0 || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF)) {
+          cp = 0xFFFD;
+        }
+        append_utf8(out, cp);
+      } else {
+        out.push_back('&');  // not an entity: keep it
+        i = amp + 1;
+        continue;
+      }
+      i = semi + 1;
+    }
+  }
+
+  zip_file_t* file_;
+  std::string part_;
+  std::string buf_;
+  size_t pos_ = 0, len_ = 0;
+  bool eof_ = false;
+  uint64_t consumed_ = 0;
+  std::string_view name_, attrs_;
+  bool self_closing_ = false;
+  std::string text_;
+};
 
 bool is_date_format_code(std::string_view code) {
   bool y = false, d = false, m = false, h = false, s = false;
@@ -274,10 +498,10 @@ struct XlsxReader::Impl {
   std::vector<bool> xf_is_date;
   bool date1904 = false;
 
-  std::string sheet_xml;
-  pugi::xml_document doc;
-  pugi::xml_node next_row;
-  int64_t rows_total = 0, rows_done = 0;
+  std::unique_ptr<XmlPull> sheet;
+  uint64_t sheet_bytes = 0;  // uncompressed size, for progress
+  bool in_sheet_data = false, sheet_done = false;
+  std::string scratch, v_text, is_text, t_attr;
   int64_t last_row_number = 0;
   std::vector<std::string> header;
   int64_t header_row = 0;
@@ -314,6 +538,17 @@ struct XlsxReader::Impl {
     }
     zip_fclose(f);
     return out;
+  }
+
+  // Streams a part; nullptr if absent.
+  std::unique_ptr<XmlPull> open_part(const std::string& name, uint64_t* size) {
+    zip_int64_t idx = zip_name_locate(zip, name.c_str(), ZIP_FL_NOCASE);
+    if (idx < 0) return nullptr;
+    zip_file_t* f = zip_fopen_index(zip, idx, 0);
+    if (!f) throw not_xlsx(fmt::format("cannot open part {}: {}", name, zip_strerror(zip)));
+    zip_stat_t st;
+    *size = zip_stat_index(zip, idx, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE) ? st.size : 0;
+    return std::make_unique<XmlPull>(f, name, *size);
   }
 
   static void parse(pugi::xml_document& doc, std::string& text, const std::string& name) {
@@ -396,30 +631,36 @@ struct XlsxReader::Impl {
       if (ends_with(r.type, "/styles")) load_styles(r.target);
     }
 
-    auto text = read_part(sheet_part);
-    if (!text) throw not_xlsx(fmt::format("worksheet part {} is missing", sheet_part));
-    sheet_xml = std::move(*text);
-    parse(doc, sheet_xml, sheet_part);
-    pugi::xml_node data = child(child(doc, "worksheet"), "sheetData");
-    for (pugi::xml_node r = data.first_child(); r; r = r.next_sibling()) {
-      if (r.type() == pugi::node_element && local(r.name()) == "row") {
-        if (!next_row) next_row = r;
-        ++rows_total;
-      }
-    }
+    sheet = open_part(sheet_part, &sheet_bytes);
+    if (!sheet) throw not_xlsx(fmt::format("worksheet part {} is missing", sheet_part));
   }
 
+  // <sst><si> items: <t>, or rich-text runs <r><t>; phonetic <rPh> left out.
   void load_shared(const std::string& part) {
-    auto text = read_part(part);
-    if (!text) return;
-    pugi::xml_document d;
-    parse(d, *text, part);
-    pugi::xml_node sst = child(d, "sst");
-    if (auto count = sst.attribute("uniqueCount").as_ullong(); count > 0 && count < (1u << 24)) {
-      shared.reserve(count);
-    }
-    for (pugi::xml_node si = sst.first_child(); si; si = si.next_sibling()) {
-      if (si.type() == pugi::node_element && local(si.name()) == "si") shared.push_back(rich_text(si));
+    uint64_t size = 0;
+    auto x = open_part(part, &size);
+    if (!x) return;
+    std::string cur;
+    bool in_si = false, in_t = false;
+    int rph = 0;
+    for (;;) {
+      XmlPull::Kind k = x->next();
+      if (k == XmlPull::kEof) break;
+      if (k == XmlPull::kText) {
+        if (in_t && rph == 0) append_ooxml_text(cur, x->text());
+        continue;
+      }
+      std::string_view n = x->name();
+      bool start = k == XmlPull::kStart, closes = k == XmlPull::kEnd || x->self_closing();
+      if (n == "si") {
+        if (start) { in_si = true; cur.clear(); }
+        if (closes) { shared.push_back(cur); in_si = false; }
+      } else if (n == "rPh" && in_si) {
+        if (start) ++rph;
+        if (closes) --rph;
+      } else if (n == "t" && in_si) {
+        in_t = start && !x->self_closing();
+      }
     }
   }
 
@@ -448,85 +689,127 @@ struct XlsxReader::Impl {
 
   // Fills row from the next <row> element with any text; false at the end.
   bool read(Row& row) {
-    while (next_row) {
-      pugi::xml_node r = next_row;
-      do {
-        next_row = next_row.next_sibling();
-      } while (next_row && !(next_row.type() == pugi::node_element && local(next_row.name()) == "row"));
-      ++rows_done;
-      int64_t number = r.attribute("r").as_llong();
-      if (number <= 0) number = last_row_number + 1;
-      last_row_number = number;
-      row.number = number;
-      size_t n = 0;
-      bool any = false;
-      int col = -1;
-      for (pugi::xml_node c = r.first_child(); c; c = c.next_sibling()) {
-        if (c.type() != pugi::node_element || local(c.name()) != "c") continue;
-        int64_t ignored;
-        const char* ref = c.attribute("r").value();
-        if (*ref) {
-          if (!parse_ref(ref, &col, &ignored)) {
-            throw not_xlsx(fmt::format("bad cell reference \"{}\" in row {}", ref, number), number);
-          }
-        } else {
-          ++col;
-        }
-        if (col >= kMaxColumns) throw not_xlsx(fmt::format("too many columns in row {}", number), number);
-        while (n <= size_t(col)) {
-          if (n == row.cells.size()) row.cells.emplace_back();
-          row.cells[n].clear();
-          if (n == row.precision_lost.size()) row.precision_lost.push_back(false);
-          row.precision_lost[n] = false;
-          ++n;
-        }
-        bool lost = false;
-        cell_value(c, number, row.cells[col], &lost);
-        row.precision_lost[col] = lost;
-        any = any || !row.cells[col].empty();
-      }
-      if (!any) continue;
-      row.cells.resize(n);
-      row.precision_lost.resize(n);
-      return true;
+    if (sheet_done) {
+      row.cells.clear();
+      row.precision_lost.clear();
+      return false;
     }
-    row.cells.clear();
-    row.precision_lost.clear();
-    return false;
+    XmlPull& x = *sheet;
+    size_t n = 0;       // cells filled in this row
+    bool in_row = false, any = false, in_v = false, in_is = false, in_t = false, in_cell = false;
+    int rph = 0, col = -1;
+    unsigned style = 0;
+    int64_t number = 0;
+
+    auto begin_cell = [&] {
+      int64_t ignored;
+      col = x.attr("r", scratch) ? (parse_ref(scratch.c_str(), &col, &ignored) ? col : -2) : col + 1;
+      if (col < 0) throw not_xlsx(fmt::format("bad cell reference \"{}\" in row {}", scratch, number), number);
+      if (col >= kMaxColumns) throw not_xlsx(fmt::format("too many columns in row {}", number), number);
+      if (!x.attr("t", t_attr)) t_attr.clear();
+      style = x.attr("s", scratch) ? unsigned(std::strtoul(scratch.c_str(), nullptr, 10)) : 0;
+      v_text.clear();
+      is_text.clear();
+      in_cell = true;
+    };
+    auto end_cell = [&] {
+      in_cell = false;
+      while (n <= size_t(col)) {
+        if (n == row.cells.size()) row.cells.emplace_back();
+        row.cells[n].clear();
+        if (n == row.precision_lost.size()) row.precision_lost.push_back(false);
+        row.precision_lost[n] = false;
+        ++n;
+      }
+      bool lost = false;
+      cell_value(t_attr, style, number, row.cells[col], &lost);
+      row.precision_lost[col] = lost;
+      any = any || !row.cells[col].empty();
+    };
+
+    for (;;) {
+      XmlPull::Kind k = x.next();
+      if (k == XmlPull::kEof) {
+        if (in_row || !in_sheet_data) throw not_xlsx("worksheet XML ends early");
+        sheet_done = true;
+        return false;
+      }
+      if (k == XmlPull::kText) {
+        if (in_v) v_text += x.text();
+        else if (in_t && rph == 0) append_ooxml_text(is_text, x.text());
+        continue;
+      }
+      std::string_view name = x.name();
+      bool start = k == XmlPull::kStart, closes = k == XmlPull::kEnd || x.self_closing();
+      if (!in_sheet_data) {
+        if (name == "sheetData" && start) {
+          in_sheet_data = true;
+          if (closes) { sheet_done = true; return false; }
+        }
+        continue;
+      }
+      if (name == "row") {
+        if (start) {
+          number = x.attr("r", scratch) ? std::strtoll(scratch.c_str(), nullptr, 10) : 0;
+          if (number <= 0) number = last_row_number + 1;
+          last_row_number = number;
+          in_row = true;
+          n = 0;
+          any = false;
+          col = -1;
+        }
+        if (closes && in_row) {
+          in_row = false;
+          if (!any) continue;
+          row.number = number;
+          row.cells.resize(n);
+          row.precision_lost.resize(n);
+          return true;
+        }
+      } else if (name == "c" && in_row) {
+        if (start) begin_cell();
+        if (closes && in_cell) end_cell();
+      } else if (in_cell) {
+        if (name == "v") in_v = start && !x.self_closing();
+        else if (name == "is") { in_is = start && !x.self_closing(); }
+        else if (name == "rPh" && in_is) { if (start) ++rph; if (closes) --rph; }
+        else if (name == "t" && in_is) in_t = start && !x.self_closing();
+      } else if (name == "sheetData" && k == XmlPull::kEnd) {
+        sheet_done = true;
+        row.cells.clear();
+        row.precision_lost.clear();
+        return false;
+      }
+    }
   }
 
-  void cell_value(pugi::xml_node c, int64_t row_number, std::string& out, bool* lost) {
-    std::string_view t = c.attribute("t").value();
-    pugi::xml_node v = child(c, "v");
-    const char* vt = v.child_value();
+  void cell_value(std::string_view t, unsigned style, int64_t row_number, std::string& out, bool* lost) {
+    const std::string& v = v_text;
     if (t == "s") {
-      if (!*vt) return;
+      if (v.empty()) return;
       unsigned long long idx = 0;
-      auto [e, ec] = std::from_chars(vt, vt + std::strlen(vt), idx);
+      auto [e, ec] = std::from_chars(v.data(), v.data() + v.size(), idx);
       if (ec != std::errc() || idx >= shared.size()) {
-        throw not_xlsx(fmt::format("row {} refers to missing shared string {}", row_number, vt),
+        throw not_xlsx(fmt::format("row {} refers to missing shared string {}", row_number, v),
                        row_number);
       }
       assign_trimmed(out, shared[idx]);
     } else if (t == "inlineStr") {
-      pugi::xml_node is = child(c, "is");
-      assign_trimmed(out, is ? rich_text(is) : std::string(vt));
+      assign_trimmed(out, is_text.empty() ? v : is_text);
     } else if (t == "str" || t == "e") {
       std::string s;
-      append_ooxml_text(s, vt);
+      append_ooxml_text(s, v);
       assign_trimmed(out, s);
     } else if (t == "b") {
-      if (*vt) out = std::string_view(vt) == "1" || std::string_view(vt) == "true" ? "TRUE" : "FALSE";
+      if (!v.empty()) out = v == "1" || v == "true" ? "TRUE" : "FALSE";
     } else if (t == "d") {  // ISO 8601 (strict files)
-      std::string_view s = vt;
+      std::string_view s = v;
       assign_trimmed(out, s.size() >= 10 && s[4] == '-' ? s.substr(0, 10) : s);
     } else {
-      if (!*vt) return;
-      unsigned s = c.attribute("s").as_uint();
-      if (s < xf_is_date.size() && xf_is_date[s]) {
+      if (v.empty()) return;
+      if (style < xf_is_date.size() && xf_is_date[style]) {
         double d = 0;
-        std::string_view sv = vt;
-        auto [e, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), d);
+        auto [e, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
         if (ec == std::errc()) {
           std::string date = excel_serial_to_date(d, date1904);
           if (!date.empty()) {
@@ -535,7 +818,7 @@ struct XlsxReader::Impl {
           }
         }
       }
-      out = format_excel_number(vt, lost);
+      out = format_excel_number(v, lost);
     }
   }
 };
@@ -598,8 +881,9 @@ int64_t XlsxReader::header_row() const { return impl_->header_row; }
 const std::vector<std::string>& XlsxReader::sheet_names() const { return impl_->sheet_names; }
 
 double XlsxReader::progress() const {
-  if (impl_->rows_total == 0) return 1.0;
-  return double(impl_->rows_done) / double(impl_->rows_total);
+  const Impl& m = *impl_;
+  if (m.sheet_done || m.sheet_bytes == 0) return m.sheet_done ? 1.0 : 0.0;
+  return std::min(1.0, double(m.sheet->consumed()) / double(m.sheet_bytes));
 }
 
 }  // namespace canbao::io

@@ -19,10 +19,11 @@
 // integer digits are marked in Row::precision_lost so the importer can ask
 // for the column to be saved as text.
 //
-// Memory: the workbook's small parts and the sheet XML are parsed with
-// pugixml, which holds the whole sheet in memory (about 2-3x its uncompressed
-// size). Fine for sheets up to ~100 MB (a few hundred thousand rows); larger
-// imports should come as CSV. Parts over 1 GiB uncompressed are refused.
+// Memory: the sheet and the shared-string table stream out of the zip
+// through a small pull parser (1 MiB buffer), so memory is the shared strings
+// plus one row, whatever the sheet's size. The small parts (workbook,
+// relationships, styles) go through pugixml. Parts over 1 GiB uncompressed
+// are refused (zip bombs).
 #pragma once
 #include <memory>
 #include <string>
@@ -34,7 +35,7 @@ namespace canbao::io {
 
 class XlsxReader final : public TableReader {
  public:
-  // Opens `path` and parses the first worksheet, or the one named `sheet`.
+  // Opens `path` at the first visible worksheet, or the one named `sheet`.
   // Throws Error when the file is not a readable .xlsx or the sheet is absent.
   explicit XlsxReader(const std::string& path, const std::string& sheet = {});
   // The same from an in-memory copy of the file (uploads, fuzzing).

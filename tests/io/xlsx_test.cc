@@ -266,6 +266,53 @@ TEST(Xlsx, HandMadeWorkbook) {
   unlink(path.c_str());
 }
 
+TEST(Xlsx, XmlDetails) {
+  auto parts = hand_made(false);
+  parts["xl/worksheets/list.xml"] =
+      "<?xml version='1.0' encoding='UTF-8'?>\n<!-- a comment with <row> inside -->"
+      "<worksheet xmlns='http://schemas.openxmlformats.org/spreadsheetml/2006/main'><sheetData>"
+      "<row r='1' spans='1:3'><c r='A1' t='inlineStr'><is><t>a&amp;b&lt;&#x4E2D;&#22269;&#x1F600;</t></is></c>"
+      "<c r='B1' t='inlineStr' x='a>b'><is><t><![CDATA[<raw> & text]]></t></is></c>"
+      "<c r='C1' t='str'><f>A1</f><v>&quot;q&apos;</v></c></row>"
+      "<row r='2'><c r='A2'><v>1</v></c></row></sheetData></worksheet>";
+  std::string path = temp_path("details.xlsx");
+  make_zip(path, parts);
+  XlsxReader r(path, "名单");
+  EXPECT_EQ(r.header(), (Cells{"a&b<中国😀", "<raw> & text", "\"q'"}));
+  unlink(path.c_str());
+}
+
+TEST(Xlsx, LargeSheetStreams) {
+  // Several MB of sheet XML: tokens and entities straddle the read buffer.
+  std::string path = temp_path("large.xlsx");
+  const int kRows = 40000;
+  {
+    XlsxWriter w(path);
+    w.add_sheet("s", {"n", "text", "money"});
+    for (int i = 0; i < kRows; ++i) {
+      w.add_row({i, "张三 & <李四> \"" + std::to_string(i) + "\"", Money::from_fen(i)});
+    }
+    w.close();
+  }
+  XlsxReader r(path);
+  Row row;
+  int i = 0;
+  double last = 0;
+  while (r.next(row)) {
+    ASSERT_EQ(row.cells.size(), 3u);
+    ASSERT_EQ(row.cells[0], std::to_string(i));
+    ASSERT_EQ(row.cells[1], "张三 & <李四> \"" + std::to_string(i) + "\"");
+    ASSERT_EQ(Money::parse_yuan(row.cells[2]), Money::from_fen(i));
+    ASSERT_EQ(row.number, i + 2);
+    ASSERT_GE(r.progress(), last);
+    last = r.progress();
+    ++i;
+  }
+  EXPECT_EQ(i, kRows);
+  EXPECT_DOUBLE_EQ(r.progress(), 1.0);
+  unlink(path.c_str());
+}
+
 TEST(Xlsx, Date1904) {
   std::string path = temp_path("d1904.xlsx");
   make_zip(path, hand_made(true));
