@@ -32,7 +32,9 @@ std::optional<RegionCode> RegionCode::parse(std::string_view s) {
 
 std::string RegionCode::str() const {
   if (level_ == none) return "";
-  return fmt::format("{:0{}d}", code12_ / kPow10[12 - level_], level_);
+  // Codes are written with at least 6 digits, as GB/T 2260 does (140500, 340000).
+  int digits = level_ < 6 ? 6 : level_;
+  return fmt::format("{:0{}d}", code12_ / kPow10[12 - digits], digits);
 }
 
 std::string RegionCode::padded() const { return fmt::format("{:012d}", code12_); }

@@ -20,7 +20,7 @@ class RegionCode {
   static std::optional<RegionCode> parse(std::string_view text);
 
   bool empty() const { return level_ == none; }
-  // The significant digits ("341702", "150424101").
+  // The code as written: significant digits, at least 6 ("140500", "341702", "150424101").
   std::string str() const;
   std::string padded() const;  // 12 digits
   uint64_t padded_number() const { return code12_; }

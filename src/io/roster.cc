@@ -249,4 +249,14 @@ bool RosterReader::next(RosterRecord& r, bool& ok, std::vector<RowError>& errors
   return true;
 }
 
+PersonColumns read_roster_columns(const std::string& path, Date today, std::vector<RowError>& errors) {
+  PersonColumns cols;
+  RosterReader reader(open_table(path), today);
+  RosterRecord rec;
+  bool ok;
+  while (reader.next(rec, ok, errors))
+    if (ok) cols.push_back(rec.facts());
+  return cols;
+}
+
 }  // namespace canbao::io

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "assess/batch.h"
 #include "assess/facts.h"
 #include "io/table.h"
 
@@ -70,6 +71,10 @@ class RosterReader {
   Row row_;
   int64_t rows_ = 0;
 };
+
+// Reads a whole roster file into columns for the batch path; bad rows are
+// skipped and reported in `errors`.
+PersonColumns read_roster_columns(const std::string& path, Date today, std::vector<RowError>& errors);
 
 // Parses one categories cell: ids or Chinese labels separated by ; ； 、 or
 // ',' each optionally followed by @YYYY-MM-DD (the list's certification day).

@@ -140,7 +140,9 @@ TEST(RegionCode, LevelsAndInside) {
   EXPECT_FALSE(RegionCode::parse("150424102203")->inside(town));
   EXPECT_EQ(RegionCode::parse("341702000000")->level(), RegionCode::county);
   EXPECT_EQ(village.parent()->str(), "341702100");
-  EXPECT_EQ(county.parent()->str(), "3417");
+  EXPECT_EQ(county.parent()->str(), "341700");
+  EXPECT_EQ(RegionCode::parse("140500")->level(), RegionCode::city);
+  EXPECT_EQ(RegionCode::parse("140500")->str(), "140500");
   EXPECT_FALSE(RegionCode::parse("34170"));
   EXPECT_FALSE(RegionCode::parse("34a702"));
 }
