@@ -147,10 +147,77 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_entity ON audit_log(entity, entity_id);
 )SQL";
 
+// Version 2: the ledger (src/ledger) and the server's accounts (src/server).
+// payments is append-only: a payment, a department subsidy row (代缴 /
+// 先缴后补) or a reversal (negative amount, `reverses` the original). Every
+// kind='payment' row carries its receipt (number, per-region-and-year
+// sequence, verification code) written in the same INSERT, so there is no
+// payment without a receipt (白条) and no receipt without a payment.
+constexpr std::string_view kV2 = R"SQL(
+CREATE TABLE payments (
+  id {{ID}},
+  kind TEXT NOT NULL CHECK (kind IN ('payment', 'subsidy', 'reversal')),
+  person TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  enrollment BIGINT,
+  amount BIGINT NOT NULL,
+  channel TEXT NOT NULL,
+  payer_kind TEXT NOT NULL,
+  payer_name TEXT,
+  subsidy_mode TEXT,
+  idem_key TEXT NOT NULL,
+  external_txn TEXT,
+  request_hash TEXT NOT NULL,
+  reverses BIGINT REFERENCES payments(id),
+  parent BIGINT REFERENCES payments(id),
+  reason TEXT,
+  collector TEXT NOT NULL,
+  paid_on TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  receipt_region BIGINT,
+  receipt_seq BIGINT,
+  receipt_no TEXT,
+  verify_code TEXT,
+  clct_way TEXT NOT NULL,
+  clct_type TEXT NOT NULL,
+  policy TEXT,
+  import_batch BIGINT,
+  region BIGINT NOT NULL,
+  CHECK (kind <> 'payment' OR (receipt_no IS NOT NULL AND receipt_seq IS NOT NULL AND verify_code IS NOT NULL))
+);
+CREATE UNIQUE INDEX payments_idem ON payments(idem_key);
+CREATE UNIQUE INDEX payments_reverses ON payments(reverses);
+CREATE UNIQUE INDEX payments_receipt ON payments(receipt_region, year, receipt_seq);
+CREATE UNIQUE INDEX payments_receipt_no ON payments(receipt_no);
+CREATE INDEX payments_person ON payments(person, year);
+CREATE INDEX payments_region ON payments(region, year);
+
+CREATE TABLE users (
+  id {{ID}},
+  username TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL DEFAULT '',
+  role TEXT NOT NULL CHECK (role IN ('admin', 'township', 'village', 'school', 'tax', 'department', 'auditor')),
+  scope BIGINT,
+  department TEXT,
+  password_hash TEXT NOT NULL,
+  must_change INTEGER NOT NULL DEFAULT 1,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  region BIGINT NOT NULL
+);
+
+CREATE TABLE server_keys (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  region BIGINT NOT NULL
+);
+CREATE INDEX audit_log_region ON audit_log(region, id);
+)SQL";
+
 const std::vector<Migration> kMigrations = {
     {1, "registry: regions, households, persons, categories, enrollments, subsidy lists, "
         "employee roster, targets, import batches, audit log", kV1},
-    // 2: ledger (payments, receipts, reversals) — reserved for src/ledger.
+    {2, "ledger: payments with receipts, subsidy rows, reversals; users; server keys", kV2},
 };
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {

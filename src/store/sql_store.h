@@ -94,6 +94,18 @@ class SqlStore : public Store {
   void audit(const AuditEntry& e) override;
   std::vector<AuditEntry> audit_trail(std::string_view entity, std::string_view entity_id) override;
 
+  // Bound-parameter SQL for folders that keep their own tables (ledger,
+  // server): the same connection, statement cache and transaction.
+  Dialect sql_dialect() const { return dialect(); }
+  void sql_script(const std::string& sql) { exec_script(sql); }
+  void sql_exec(std::string_view sql, std::initializer_list<Param> ps) { x(sql, ps); }
+  void sql_exec(std::string_view sql, std::span<const Param> ps) { exec(sql, ps); }
+  void sql_query(std::string_view sql, std::initializer_list<Param> ps, const RowFn& fn) { q(sql, ps, fn); }
+  void sql_query_span(std::string_view sql, std::span<const Param> ps, const RowFn& fn) { query(sql, ps, fn); }
+  int64_t sql_insert(std::string_view sql, std::initializer_list<Param> ps) {
+    return insert_id(sql, std::span(ps.begin(), ps.size()));
+  }
+
  protected:
   virtual Dialect dialect() const = 0;
   virtual void exec_script(const std::string& sql) = 0;  // DDL, no params

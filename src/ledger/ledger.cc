@@ -1,0 +1,925 @@
+#include "ledger/ledger.h"
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+
+#include "assess/assessment.h"
+#include "core/id_number.h"
+#include "core/money.h"
+#include "io/policy_file.h"
+#include "registry/facts_builder.h"
+#include "store/sql_store.h"
+
+namespace canbao::ledger {
+
+using store::detail::Param;
+using store::detail::RowView;
+using store::detail::SqlStore;
+using store::detail::region_p;
+using store::detail::text_or_null;
+
+// ------------------------------------------------------------ vocabulary
+
+const std::vector<Channel>& channels() {
+  static const std::vector<Channel> k = {
+      {"wechat", "微信", "02"},           {"alipay", "支付宝", "02"},
+      {"app", "手机App", "02"},           {"tax_hall", "税务大厅", "02"},
+      {"bank", "银行", "08"},             {"village_collector", "村协理员代收", "05"},
+      {"school", "学校代收", "04"},       {"family_account", "职工医保家庭共济账户", "31"},
+      {"department", "部门代缴（资助）", "06"},
+  };
+  return k;
+}
+
+const Channel* find_channel(std::string_view id) {
+  for (const auto& c : channels())
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+bool valid_payer_kind(std::string_view k) {
+  return k == "self" || k == "family_account" || k == "school" || k == "department";
+}
+
+std::string_view kind_id(Kind k) {
+  switch (k) {
+    case Kind::payment: return "payment";
+    case Kind::subsidy: return "subsidy";
+    case Kind::reversal: return "reversal";
+  }
+  return "payment";
+}
+static Kind parse_kind(std::string_view s) {
+  return s == "subsidy" ? Kind::subsidy : s == "reversal" ? Kind::reversal : Kind::payment;
+}
+
+PolicySet PolicySet::load_dir(const std::string& dir) {
+  std::vector<Policy> ps;
+  for (const auto& f : io::policy_files_in(dir)) {
+    auto load = io::load_policy_file(f);
+    if (!load.ok()) {
+      std::string msg = load.errors.empty() ? f : load.errors.front().str();
+      throw std::runtime_error("政策文件有误 / bad policy file: " + msg);
+    }
+    ps.push_back(std::move(*load.policy));
+  }
+  return PolicySet(std::move(ps));
+}
+
+const Policy* PolicySet::find(RegionCode place, int year) const {
+  const Policy* best = nullptr;
+  for (const auto& p : ps_)
+    if (p.year == year && place.inside(p.region) && (!best || p.region.level() > best->region.level())) best = &p;
+  return best;
+}
+
+Refusal refusal(int http, std::string code, std::string message, std::string field, nlohmann::json details) {
+  return Refusal{http, std::move(code), std::move(message), std::move(field), std::move(details)};
+}
+
+std::string amount_words(int64_t fen) {
+  static const char* d[] = {"零", "壹", "贰", "叁", "肆", "伍", "陆", "柒", "捌", "玖"};
+  static const char* small[] = {"", "拾", "佰", "仟"};
+  static const char* big[] = {"", "万", "亿", "万亿"};
+  std::string out;
+  if (fen < 0) { out = "负"; fen = -fen; }
+  int64_t yuan = fen / 100;
+  int jiao = int(fen / 10 % 10), f = int(fen % 10);
+  if (yuan > 0) {
+    std::vector<int> digits;
+    for (int64_t y = yuan; y > 0; y /= 10) digits.push_back(int(y % 10));
+    std::string s;
+    bool zero = false;
+    for (int i = int(digits.size()) - 1; i >= 0; --i) {
+      int dg = digits[size_t(i)];
+      if (dg == 0) {
+        zero = true;
+      } else {
+        if (zero) s += d[0];
+        zero = false;
+        s += d[dg];
+        s += small[i % 4];
+      }
+      if (i % 4 == 0 && i > 0) {
+        // group end: add the big unit if the group had any digit
+        bool any = false;
+        for (int k = i; k < i + 4 && k < int(digits.size()); ++k) any |= digits[size_t(k)] != 0;
+        if (any) s += big[i / 4];
+      }
+    }
+    out += s + "元";
+  }
+  if (jiao == 0 && f == 0) return out.empty() ? "零元整" : out + "整";
+  if (jiao) out += std::string(d[jiao]) + "角";
+  else if (yuan > 0) out += "零";
+  if (f) out += std::string(d[f]) + "分";
+  return out;
+}
+
+nlohmann::json row_json(const Row& r, bool unmask) {
+  const Channel* ch = find_channel(r.channel);
+  nlohmann::json j = {
+      {"id", r.id},
+      {"kind", kind_id(r.kind)},
+      {"id_number", unmask ? r.person : mask_id(r.person)},
+      {"year", r.year},
+      {"enrollment_id", r.enrollment ? nlohmann::json(r.enrollment) : nlohmann::json()},
+      {"amount_fen", r.amount_fen},
+      {"amount_yuan", Money::from_fen(r.amount_fen).yuan()},
+      {"channel", r.channel},
+      {"channel_label", ch ? std::string(ch->label) : r.channel},
+      {"payer_kind", r.payer_kind},
+      {"payer_name", r.payer_name.empty() ? nlohmann::json()
+                     : r.payer_kind == "family_account" && !unmask ? nlohmann::json(mask_name(r.payer_name))
+                                                                    : nlohmann::json(r.payer_name)},
+      {"subsidy_mode", r.subsidy_mode.empty() ? nlohmann::json() : nlohmann::json(r.subsidy_mode)},
+      {"external_txn_id", r.external_txn.empty() ? nlohmann::json() : nlohmann::json(r.external_txn)},
+      {"reverses", r.reverses ? nlohmann::json(r.reverses) : nlohmann::json()},
+      {"parent", r.parent ? nlohmann::json(r.parent) : nlohmann::json()},
+      {"reversed_by", r.reversed_by ? nlohmann::json(r.reversed_by) : nlohmann::json()},
+      {"reason", r.reason.empty() ? nlohmann::json() : nlohmann::json(r.reason)},
+      {"paid_on", r.paid_on.str()},
+      {"collector", r.collector},
+      {"created_at", r.created_at},
+      {"region", r.region.str()},
+      {"policy", r.policy},
+      {"receipt_no", r.receipt_no.empty() ? nlohmann::json() : nlohmann::json(r.receipt_no)},
+      {"insutype", "390"},
+      {"clct_way", r.clct_way},
+      {"clct_type", r.clct_type},
+      {"psn_clct_amt", r.kind == Kind::subsidy ? "0.00" : Money::from_fen(r.amount_fen).yuan()},
+      {"oth_clct_amt", r.kind == Kind::subsidy ? Money::from_fen(r.amount_fen).yuan() : "0.00"},
+      {"elec_taxrpt_no", r.channel == "tax_hall" || !r.external_txn.empty() ? nlohmann::json(r.external_txn)
+                                                                              : nlohmann::json()},
+      {"revs_flag", r.kind == Kind::reversal ? "-" : r.reversed_by ? "+" : "Z"},
+  };
+  return j;
+}
+
+// ------------------------------------------------------------- reading rows
+
+namespace {
+
+constexpr std::string_view kRowSelect =
+    "SELECT p.id, p.kind, p.person, p.year, p.enrollment, p.amount, p.channel, p.payer_kind, p.payer_name, "
+    "p.subsidy_mode, p.idem_key, p.external_txn, p.reverses, p.parent, "
+    "(SELECT r.id FROM payments r WHERE r.reverses = p.id), p.reason, p.collector, p.paid_on, p.created_at, "
+    "p.receipt_region, p.receipt_seq, p.receipt_no, p.verify_code, p.clct_way, p.clct_type, p.policy, "
+    "p.import_batch, p.region FROM payments p ";
+
+Row read_row(const RowView& v) {
+  Row r;
+  r.id = v.i(0);
+  r.kind = parse_kind(v.s(1));
+  r.person = v.s(2);
+  r.year = int(v.i(3));
+  r.enrollment = v.null(4) ? 0 : v.i(4);
+  r.amount_fen = v.i(5);
+  r.channel = v.s(6);
+  r.payer_kind = v.s(7);
+  if (!v.null(8)) r.payer_name = v.s(8);
+  if (!v.null(9)) r.subsidy_mode = v.s(9);
+  r.idem_key = v.s(10);
+  if (!v.null(11)) r.external_txn = v.s(11);
+  r.reverses = v.null(12) ? 0 : v.i(12);
+  r.parent = v.null(13) ? 0 : v.i(13);
+  r.reversed_by = v.null(14) ? 0 : v.i(14);
+  if (!v.null(15)) r.reason = v.s(15);
+  r.collector = v.s(16);
+  r.paid_on = v.date(17).value_or(Date{});
+  r.created_at = v.s(18);
+  r.receipt_region = v.region(19);
+  r.receipt_seq = v.null(20) ? 0 : v.i(20);
+  if (!v.null(21)) r.receipt_no = v.s(21);
+  if (!v.null(22)) r.verify_code = v.s(22);
+  r.clct_way = v.s(23);
+  r.clct_type = v.s(24);
+  if (!v.null(25)) r.policy = v.s(25);
+  r.import_batch = v.null(26) ? 0 : v.i(26);
+  r.region = v.region(27);
+  return r;
+}
+
+SqlStore& sql(store::Store& st) {
+  auto* s = dynamic_cast<SqlStore*>(&st);
+  if (!s) throw store::StoreError("ledger needs an SQL store");
+  return *s;
+}
+
+std::optional<Row> find_by_key(SqlStore& s, std::string_view key, std::string* hash) {
+  std::optional<Row> out;
+  std::string h;
+  s.sql_query(std::string(kRowSelect) + "WHERE p.idem_key = ?", {key}, [&](const RowView& v) { out = read_row(v); });
+  if (out && hash)
+    s.sql_query("SELECT request_hash FROM payments WHERE id = ?", {out->id},
+                [&](const RowView& v) { *hash = v.s(0); });
+  return out;
+}
+
+std::vector<Row> children_of(SqlStore& s, int64_t parent) {
+  std::vector<Row> out;
+  s.sql_query(std::string(kRowSelect) + "WHERE p.parent = ? ORDER BY p.id", {parent},
+              [&](const RowView& v) { out.push_back(read_row(v)); });
+  return out;
+}
+
+std::string hex(const unsigned char* p, size_t n) {
+  static const char* k = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    s += k[p[i] >> 4];
+    s += k[p[i] & 15];
+  }
+  return s;
+}
+
+std::string request_hash(std::string_view text) {
+  unsigned char h[16];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr, 0);
+  return hex(h, sizeof h);
+}
+
+std::string fen_yuan(int64_t fen) { return Money::from_fen(fen).yuan(); }
+
+}  // namespace
+
+// ------------------------------------------------------------------ Ledger
+
+struct Ledger::Prepared {
+  Actor actor;
+  std::string request_hash;
+  Row main;
+  std::vector<Row> children;
+  int64_t enrollment = 0;
+  std::string enroll_from, enroll_to;
+  std::optional<Date> enroll_paid_on;
+  bool check_subsidy_dup = false;
+  std::string audit_action;
+  nlohmann::json audit_old, audit_new;
+  std::promise<Outcome> done;
+};
+
+Ledger::Ledger(StorePool& pool, const PolicySet& policies, LedgerOptions opt)
+    : pool_(pool), policies_(policies), opt_(opt) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium init failed");
+  wst_ = pool_.open_one();
+  auto& s = sql(*wst_);
+  if (s.sql_dialect() == store::Dialect::sqlite) s.sql_script("PRAGMA synchronous=FULL");
+  else s.sql_script("SET synchronous_commit = on");
+  // Receipt key: 32 random bytes kept in server_keys (created once).
+  std::string hexkey = opt_.receipt_key_hex;
+  if (hexkey.empty()) {
+    auto tx = wst_->transaction();
+    s.sql_query("SELECT value FROM server_keys WHERE name = 'receipt'", {}, [&](const RowView& v) { hexkey = v.s(0); });
+    if (hexkey.empty()) {
+      unsigned char k[32];
+      randombytes_buf(k, sizeof k);
+      hexkey = hex(k, sizeof k);
+      s.sql_exec("INSERT INTO server_keys (name, value, region) VALUES ('receipt', ?, 0)", {hexkey});
+    }
+    tx.commit();
+  }
+  key_.resize(32);
+  for (size_t i = 0; i < 32 && 2 * i + 1 < hexkey.size(); ++i)
+    key_[i] = char(std::stoi(hexkey.substr(2 * i, 2), nullptr, 16));
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+Ledger::~Ledger() { stop(); }
+
+void Ledger::stop() {
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_ && !writer_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+std::string Ledger::verify_code(const Row& r) const {
+  std::string msg = fmt::format("{}|{}|{}|{}|{}", r.receipt_no, mask_id(r.person), r.amount_fen, r.paid_on.str(),
+                                r.channel);
+  unsigned char h[10];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
+                     reinterpret_cast<const unsigned char*>(key_.data()), key_.size());
+  static const char* b32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";  // Crockford
+  std::string out;
+  uint64_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : h) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 5) {
+      out += b32[(acc >> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  // 16 characters in groups of 4
+  return out.substr(0, 4) + "-" + out.substr(4, 4) + "-" + out.substr(8, 4) + "-" + out.substr(12, 4);
+}
+
+Outcome Ledger::submit(std::unique_ptr<Prepared> p) {
+  auto fut = p->done.get_future();
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_) {
+      Outcome o;
+      o.refusal = refusal(503, "unavailable", "服务正在停止，请稍后重试");
+      return o;
+    }
+    queue_.push_back(std::move(p));
+  }
+  cv_.notify_one();
+  return fut.get();
+}
+
+void Ledger::writer_loop() {
+  std::vector<std::unique_ptr<Prepared>> batch;
+  for (;;) {
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && batch.size() < opt_.batch_max) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    apply_batch(batch);
+    batch.clear();
+  }
+}
+
+void Ledger::apply_batch(std::vector<std::unique_ptr<Prepared>>& batch) {
+  std::vector<Outcome> outs(batch.size());
+  bool ok = false;
+  try {
+    auto tx = wst_->transaction();
+    for (size_t i = 0; i < batch.size(); ++i) apply_one(*wst_, *batch[i], outs[i]);
+    tx.commit();  // durable: one fsync for the whole batch
+    ok = true;
+  } catch (const std::exception& e) {
+    next_seq_.clear();  // counters may have advanced inside the rolled-back batch
+  }
+  if (!ok) {
+    // Retry one by one so a bad write fails alone.
+    for (size_t i = 0; i < batch.size(); ++i) {
+      outs[i] = Outcome{};
+      try {
+        auto tx = wst_->transaction();
+        apply_one(*wst_, *batch[i], outs[i]);
+        tx.commit();
+      } catch (const std::exception& e) {
+        next_seq_.clear();
+        outs[i] = Outcome{};
+        outs[i].refusal = refusal(503, "unavailable", "写入失败，请稍后重试（未记账）");
+        fmt::print(stderr, "canbao ledger: write failed: {}\n", e.what());
+      }
+    }
+  }
+  batches_++;
+  writes_ += int64_t(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(outs[i]));
+}
+
+void Ledger::apply_one(store::Store& st, Prepared& p, Outcome& out) {
+  auto& s = sql(st);
+  // 1. Idempotency: the key seen before (also earlier in this batch) → the first result.
+  std::string h;
+  if (auto prev = find_by_key(s, p.main.idem_key, &h)) {
+    if (h != p.request_hash) {
+      out.refusal = refusal(409, "idempotency_conflict", "该幂等键已用于另一笔不同的缴费请求", "idempotency_key");
+      return;
+    }
+    out.ok = true;
+    out.replayed = true;
+    out.row = *prev;
+    out.children = children_of(s, prev->id);
+    return;
+  }
+  // 2. What a concurrent writer could have changed since the prepare phase.
+  if (p.enrollment && !p.enroll_from.empty()) {
+    std::string status;
+    s.sql_query("SELECT status FROM enrollments WHERE id = ?", {p.enrollment},
+                [&](const RowView& v) { status = v.s(0); });
+    if (status != p.enroll_from) {
+      if (status == "paid") {
+        std::string no;
+        s.sql_query("SELECT p.receipt_no FROM payments p WHERE p.enrollment = ? AND p.kind = 'payment' AND NOT "
+                    "EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)",
+                    {p.enrollment}, [&](const RowView& v) { no = v.s(0); });
+        out.refusal = refusal(409, "already_paid", "该人员本年度已缴费" + (no.empty() ? "" : "，凭证号 " + no), "",
+                              nlohmann::json{{"receipt_no", no}});
+      } else if (status == "registered") {
+        out.refusal = refusal(409, "not_paid", "该缴费已被冲正或尚未缴费");
+      } else {
+        out.refusal = refusal(422, "not_enrolled", "该人员本年度参保登记已失效（" + status + "）");
+      }
+      return;
+    }
+  }
+  if (p.main.kind == Kind::reversal) {
+    bool reversed = false;
+    s.sql_query("SELECT 1 FROM payments WHERE reverses = ?", {p.main.reverses}, [&](const RowView&) { reversed = true; });
+    if (reversed) {
+      out.refusal = refusal(409, "already_reversed", "该笔缴费已冲正，不能重复冲正");
+      return;
+    }
+  }
+  if (p.check_subsidy_dup) {
+    bool dup = false;
+    s.sql_query("SELECT 1 FROM payments p WHERE p.person = ? AND p.year = ? AND p.kind = 'subsidy' AND "
+                "p.payer_name = ? AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)",
+                {p.main.person, p.main.year, p.main.payer_name}, [&](const RowView&) { dup = true; });
+    if (dup) {
+      out.refusal = refusal(409, "already_paid", "该部门对该人员本年度的资助已记账");
+      return;
+    }
+  }
+  // 3. Receipt number: next in (receipt region, year), inside this transaction.
+  Row& m = p.main;
+  m.created_at = store::detail::now_iso();
+  if (m.kind == Kind::payment) {
+    auto k = std::make_pair(int64_t(m.receipt_region.padded_number()), m.year);
+    auto it = next_seq_.find(k);
+    if (it == next_seq_.end()) {
+      int64_t mx = 0;
+      s.sql_query("SELECT COALESCE(MAX(receipt_seq), 0) FROM payments WHERE receipt_region = ? AND year = ?",
+                  {k.first, m.year}, [&](const RowView& v) { mx = v.i(0); });
+      it = next_seq_.emplace(k, mx + 1).first;
+    }
+    m.receipt_seq = it->second++;
+    m.receipt_no = fmt::format("{}-{}-{:08d}", m.receipt_region.str(), m.year, m.receipt_seq);
+    m.verify_code = verify_code(m);
+  }
+  auto insert = [&](Row& r) {
+    r.id = s.sql_insert(
+        "INSERT INTO payments (kind, person, year, enrollment, amount, channel, payer_kind, payer_name, "
+        "subsidy_mode, idem_key, external_txn, request_hash, reverses, parent, reason, collector, paid_on, "
+        "created_at, receipt_region, receipt_seq, receipt_no, verify_code, clct_way, clct_type, policy, "
+        "import_batch, region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?)",
+        {kind_id(r.kind), r.person, r.year, r.enrollment ? Param(r.enrollment) : Param(), r.amount_fen, r.channel,
+         r.payer_kind, text_or_null(r.payer_name), text_or_null(r.subsidy_mode), r.idem_key,
+         text_or_null(r.external_txn), p.request_hash, r.reverses ? Param(r.reverses) : Param(),
+         r.parent ? Param(r.parent) : Param(), text_or_null(r.reason), r.collector, r.paid_on, r.created_at,
+         r.receipt_seq ? region_p(r.receipt_region) : Param(), r.receipt_seq ? Param(r.receipt_seq) : Param(),
+         text_or_null(r.receipt_no), text_or_null(r.verify_code), r.clct_way, r.clct_type, text_or_null(r.policy),
+         r.import_batch ? Param(r.import_batch) : Param(), region_p(r.region)});
+  };
+  insert(m);
+  for (auto& c : p.children) {
+    c.parent = m.id;
+    c.created_at = m.created_at;
+    insert(c);
+  }
+  // 4. Enrollment status follows the ledger.
+  if (p.enrollment && !p.enroll_to.empty())
+    s.sql_exec("UPDATE enrollments SET status = ?, paid_on = ? WHERE id = ?",
+               {p.enroll_to, p.enroll_paid_on, p.enrollment});
+  // 5. Audit, same transaction.
+  nlohmann::json nj = row_json(m);
+  if (!p.children.empty()) {
+    nj["children"] = nlohmann::json::array();
+    for (auto& c : p.children) nj["children"].push_back({{"id", c.id}, {"payer", c.payer_name}, {"amount_fen", c.amount_fen}});
+  }
+  if (!p.audit_new.is_null()) nj["request"] = p.audit_new;
+  st.audit(store::AuditEntry{"", p.actor.username, p.audit_action, "payment", std::to_string(m.id),
+                             p.audit_old.is_null() ? "" : p.audit_old.dump(), nj.dump(), m.region});
+  out.ok = true;
+  out.row = m;
+  out.children = p.children;
+}
+
+// ----------------------------------------------------------- prepare phase
+
+namespace {
+
+struct Checked {
+  const Policy* policy = nullptr;
+  store::Person person;
+  store::Enrollment enrollment;
+  Assessment a;
+};
+
+// Looks up the person, their single active enrollment in scope and the
+// policy; assesses with the payment day. Fills `ref` on refusal.
+bool check_person(store::Store& st, const PolicySet& policies, const Actor& actor, std::string_view id, int year,
+                  Date day, bool need_unpaid, Checked& c, Refusal& ref) {
+  auto person = st.person(id);
+  auto enr = person ? st.enrollments_of(id, year) : std::vector<store::Enrollment>{};
+  bool visible = person && actor.in_scope(person->hukou);
+  for (auto& e : enr) visible |= actor.in_scope(e.place);
+  if (!person || !visible) {
+    ref = refusal(404, "not_found", "未找到该人员（或不在您的管辖范围内）", "person");
+    return false;
+  }
+  c.person = *person;
+  std::vector<store::Enrollment> active;
+  for (auto& e : enr)
+    if (store::is_active(e.status)) active.push_back(e);
+  if (active.empty()) {
+    ref = refusal(422, "not_enrolled", fmt::format("该人员尚未办理 {} 年度参保登记，请先登记", year), "person");
+    return false;
+  }
+  if (active.size() > 1) {
+    ref = refusal(409, "duplicate_enrollment", "该人员本年度存在多条有效参保登记（重复参保），请先办理参保暂停", "person");
+    return false;
+  }
+  c.enrollment = active[0];
+  if (!actor.in_scope(c.enrollment.place)) {
+    ref = refusal(403, "out_of_scope", "该人员的参保地不在您的管辖范围内", "person");
+    return false;
+  }
+  if (need_unpaid && c.enrollment.status == store::EnrollmentStatus::paid) {
+    ref = refusal(409, "already_paid", "该人员本年度已缴费，不能重复缴费");
+    return false;
+  }
+  c.policy = policies.find(c.enrollment.place, year);
+  if (!c.policy) {
+    ref = refusal(422, "no_policy", fmt::format("参保地 {} 没有 {} 年度的政策", c.enrollment.place.str(), year));
+    return false;
+  }
+  for (const auto& e : st.employee_insured(id)) {
+    bool from_ok = !e.insured_from || *e.insured_from <= day;
+    bool to_ok = !e.insured_to || day <= *e.insured_to;
+    if (from_ok && to_ok) {
+      ref = refusal(422, "employee_insured", "该人员已参加职工基本医疗保险，不能参加城乡居民医保（重复参保）");
+      return false;
+    }
+  }
+  registry::FactsChunk fc;
+  registry::fill_facts(st, {*person}, year, fc);
+  PersonFacts f = fc.facts.at(0);
+  f.has_paid_on = true;
+  f.paid_on = day;
+  if (c.enrollment.registered_on) {
+    f.has_registered_on = true;
+    f.registered_on = *c.enrollment.registered_on;
+  }
+  assess(*c.policy, f, day, c.a);
+  if (!c.a.eligible) {
+    if (c.a.ineligible == Ineligible::employee_insured)
+      ref = refusal(422, "employee_insured", "该人员已参加职工基本医疗保险，不能参加城乡居民医保（重复参保）");
+    else
+      ref = refusal(422, "not_eligible", "该人员不符合本统筹区参保条件：" + assessment_reason(*c.policy, c.a));
+    return false;
+  }
+  return true;
+}
+
+bool check_window(const Policy& pol, const Assessment& a, Date day, Refusal& ref) {
+  if (a.payment == PaymentStatus::accepted) return true;
+  nlohmann::json det = {{"window_open", a.has_window ? nlohmann::json(a.window_open.str()) : nlohmann::json()},
+                        {"window_close", a.has_window && a.window_close_known ? nlohmann::json(a.window_close.str())
+                                                                              : nlohmann::json()},
+                        {"paid_on", day.str()}};
+  std::string win = a.has_window ? fmt::format("{} 至 {}", a.window_open.str(),
+                                               a.window_close_known ? a.window_close.str() : std::string("（未定）"))
+                                 : std::string("（无）");
+  switch (a.payment) {
+    case PaymentStatus::outside_window: {
+      for (const auto& w : pol.windows) {
+        bool in_dates = w.open <= day && (!w.close || day <= *w.close);
+        if (in_dates && !w.allows(day)) {
+          det["allowed_days"] = {w.day_min, w.day_max};
+          ref = refusal(422, "day_not_allowed",
+                        fmt::format("缴费日期 {} 不在允许缴费的日期内：每月 {}–{} 日（集中征缴期 {}）", day.str(),
+                                    w.day_min, w.day_max, win),
+                        "paid_on", det);
+          return false;
+        }
+      }
+      ref = refusal(422, "outside_window",
+                    fmt::format("缴费日期 {} 不在集中征缴期内（{}），且不符合中途参保条件", day.str(), win),
+                    "paid_on", det);
+      return false;
+    }
+    case PaymentStatus::too_late:
+      ref = refusal(422, "too_late", fmt::format("缴费日期 {} 过晚：待遇享受期将在生效前结束", day.str()), "paid_on", det);
+      return false;
+    case PaymentStatus::undetermined:
+      ref = refusal(422, "undetermined",
+                    fmt::format("政策文件未规定集中征缴期截止日，{} 的缴费需本地确认后办理", day.str()), "paid_on", det);
+      return false;
+    default:
+      ref = refusal(422, "outside_window", fmt::format("缴费日期 {} 无法确认是否可以缴费", day.str()), "paid_on", det);
+      return false;
+  }
+}
+
+Outcome refused(Refusal r) {
+  Outcome o;
+  o.refusal = std::move(r);
+  return o;
+}
+
+}  // namespace
+
+Outcome Ledger::pay(const Actor& actor, const PaymentRequest& r, Date today) {
+  if (r.idempotency_key.empty() || r.idempotency_key.size() > 100)
+    return refused(refusal(400, "missing_field", "缺少幂等键（idempotency_key，不超过100个字符）", "idempotency_key"));
+  const Channel* ch = find_channel(r.channel);
+  if (!ch || r.channel == "department")
+    return refused(refusal(400, "bad_field", "缴费渠道无效", "channel"));
+  if (!valid_payer_kind(r.payer_kind) || r.payer_kind == "department")
+    return refused(refusal(400, "bad_field", "缴费人类型无效", "payer_kind"));
+  if (r.payer_kind == "family_account" && r.payer_name.empty())
+    return refused(refusal(400, "missing_field", "家庭共济账户缴费须填写账户持有人", "payer_name"));
+  if (r.amount_fen < 0) return refused(refusal(400, "bad_field", "缴费金额不能为负", "amount_fen"));
+  if (r.year < 2000 || r.year > 2199) return refused(refusal(400, "bad_field", "年度无效", "year"));
+  Date day = r.paid_on.value_or(today);
+  if (today < day) return refused(refusal(400, "bad_field", "缴费日期不能晚于今天", "paid_on"));
+
+  auto p = std::make_unique<Prepared>();
+  p->actor = actor;
+  p->request_hash = request_hash(fmt::format("pay|{}|{}|{}|{}|{}|{}|{}", r.person, r.year, r.amount_fen, r.channel,
+                                             r.payer_kind, r.payer_name, day.str()));
+  {
+    auto lease = pool_.lease();
+    auto& st = *lease;
+    std::string h;
+    if (auto prev = find_by_key(sql(st), r.idempotency_key, &h)) {  // fast replay
+      if (h != p->request_hash)
+        return refused(refusal(409, "idempotency_conflict", "该幂等键已用于另一笔不同的缴费请求", "idempotency_key"));
+      Outcome o;
+      o.ok = o.replayed = true;
+      o.row = *prev;
+      o.children = children_of(sql(st), prev->id);
+      return o;
+    }
+    Checked c;
+    Refusal ref;
+    if (!check_person(st, policies_, actor, r.person, r.year, day, true, c, ref)) return refused(ref);
+    if (!check_window(*c.policy, c.a, day, ref)) return refused(ref);
+    if (!c.a.due_known)
+      return refused(refusal(422, "due_unknown",
+                             "政策文件未明确该人员的个人缴费金额（需本地配置），暂不能收费：" +
+                                 assessment_reason(*c.policy, c.a)));
+    if (r.amount_fen != c.a.due.fen)
+      return refused(refusal(422, "wrong_amount",
+                             fmt::format("缴费金额与应缴金额不符：应缴 {} 元，实收 {} 元", c.a.due.yuan(),
+                                         fen_yuan(r.amount_fen)),
+                             "amount_fen", nlohmann::json{{"expected_fen", c.a.due.fen}}));
+    Row& m = p->main;
+    m.kind = Kind::payment;
+    m.person = c.person.id_number;
+    m.year = r.year;
+    m.enrollment = c.enrollment.id;
+    m.amount_fen = r.amount_fen;
+    m.channel = r.channel;
+    m.payer_kind = r.payer_kind;
+    m.payer_name = r.payer_name;
+    m.idem_key = r.idempotency_key;
+    m.external_txn = r.external_txn;
+    m.collector = actor.username;
+    m.paid_on = day;
+    m.receipt_region = c.policy->region;
+    m.clct_way = std::string(ch->clct_way);
+    m.clct_type = "10";
+    m.policy = c.policy->id;
+    m.import_batch = r.import_batch;
+    m.region = c.enrollment.place;
+    // Department rows for the paid-on-behalf subsidy lines (代缴), same transaction.
+    for (int k = 0; k < c.a.nlines; ++k) {
+      const auto& line = c.a.lines[k];
+      const auto& rule = c.policy->subsidies.at(size_t(line.rule));
+      if (rule.mode != SubsidyMode::paid_on_behalf || line.amount.fen == 0) continue;
+      Row s = m;
+      s.kind = Kind::subsidy;
+      s.amount_fen = line.amount.fen;
+      s.channel = "department";
+      s.payer_kind = "department";
+      s.payer_name = rule.payers.at(size_t(line.payer)).payer;
+      s.subsidy_mode = "paid_on_behalf";
+      s.idem_key = fmt::format("{}#subsidy{}", r.idempotency_key, k);
+      s.external_txn.clear();
+      s.receipt_region = {};
+      s.clct_way = "06";
+      p->children.push_back(std::move(s));
+    }
+    p->enrollment = c.enrollment.id;
+    p->enroll_from = "registered";
+    p->enroll_to = "paid";
+    p->enroll_paid_on = day;
+    p->audit_action = "payment.create";
+  }
+  return submit(std::move(p));
+}
+
+Outcome Ledger::subsidy(const Actor& actor, const SubsidyRequest& r, Date today) {
+  if (r.idempotency_key.empty() || r.idempotency_key.size() > 100)
+    return refused(refusal(400, "missing_field", "缺少幂等键（idempotency_key）", "idempotency_key"));
+  if (r.payer_name.empty()) return refused(refusal(400, "missing_field", "缺少资助部门", "payer_name"));
+  if (actor.role == "department" && r.payer_name != actor.department)
+    return refused(refusal(403, "forbidden", "只能记录本部门的资助", "payer_name"));
+  if (r.mode != "paid_on_behalf" && r.mode != "reimbursed")
+    return refused(refusal(400, "bad_field", "资助方式须为 paid_on_behalf（代缴）或 reimbursed（先缴后补）", "mode"));
+  Date day = r.paid_on.value_or(today);
+  if (today < day) return refused(refusal(400, "bad_field", "日期不能晚于今天", "paid_on"));
+  auto p = std::make_unique<Prepared>();
+  p->actor = actor;
+  p->request_hash = request_hash(fmt::format("subsidy|{}|{}|{}|{}|{}|{}", r.person, r.year, r.amount_fen,
+                                             r.payer_name, r.mode, day.str()));
+  {
+    auto lease = pool_.lease();
+    auto& st = *lease;
+    std::string h;
+    if (auto prev = find_by_key(sql(st), r.idempotency_key, &h)) {
+      if (h != p->request_hash)
+        return refused(refusal(409, "idempotency_conflict", "该幂等键已用于另一笔不同的请求", "idempotency_key"));
+      Outcome o;
+      o.ok = o.replayed = true;
+      o.row = *prev;
+      return o;
+    }
+    Checked c;
+    Refusal ref;
+    if (!check_person(st, policies_, actor, r.person, r.year, day, false, c, ref)) return refused(ref);
+    int64_t expected = 0;
+    std::string mode;
+    for (int k = 0; k < c.a.nlines; ++k) {
+      const auto& line = c.a.lines[k];
+      const auto& rule = c.policy->subsidies.at(size_t(line.rule));
+      if (rule.payers.at(size_t(line.payer)).payer == r.payer_name) {
+        expected += line.amount.fen;
+        mode = std::string(mode_id(rule.mode));
+      }
+    }
+    if (expected == 0)
+      return refused(refusal(422, "not_eligible", "按政策该人员本年度不享受该部门的资助", "payer_name"));
+    if (mode != r.mode)
+      return refused(refusal(422, "bad_field", "资助方式与政策不符：政策规定为 " + mode, "mode"));
+    if (r.amount_fen != expected)
+      return refused(refusal(422, "wrong_amount",
+                             fmt::format("资助金额与政策不符：应为 {} 元", fen_yuan(expected)), "amount_fen",
+                             nlohmann::json{{"expected_fen", expected}}));
+    Row& m = p->main;
+    m.kind = Kind::subsidy;
+    m.person = c.person.id_number;
+    m.year = r.year;
+    m.enrollment = c.enrollment.id;
+    m.amount_fen = r.amount_fen;
+    m.channel = "department";
+    m.payer_kind = "department";
+    m.payer_name = r.payer_name;
+    m.subsidy_mode = r.mode;
+    m.idem_key = r.idempotency_key;
+    m.collector = actor.username;
+    m.paid_on = day;
+    m.clct_way = "06";
+    m.clct_type = "10";
+    m.policy = c.policy->id;
+    m.region = c.enrollment.place;
+    p->check_subsidy_dup = true;
+    p->audit_action = "subsidy.create";
+  }
+  return submit(std::move(p));
+}
+
+Outcome Ledger::reverse(const Actor& actor, int64_t payment_id, const std::string& reason, const std::string& key,
+                        Date today) {
+  if (reason.empty()) return refused(refusal(400, "missing_field", "冲正必须填写原因", "reason"));
+  if (key.empty()) return refused(refusal(400, "missing_field", "缺少幂等键（idempotency_key）", "idempotency_key"));
+  auto p = std::make_unique<Prepared>();
+  p->actor = actor;
+  p->request_hash = request_hash(fmt::format("reverse|{}|{}", payment_id, reason));
+  {
+    auto lease = pool_.lease();
+    auto& st = *lease;
+    std::string h;
+    if (auto prev = find_by_key(sql(st), key, &h)) {
+      if (h != p->request_hash)
+        return refused(refusal(409, "idempotency_conflict", "该幂等键已用于另一笔不同的请求", "idempotency_key"));
+      Outcome o;
+      o.ok = o.replayed = true;
+      o.row = *prev;
+      o.children = children_of(sql(st), prev->id);
+      return o;
+    }
+    auto orig = row(st, actor, payment_id);
+    if (!orig) return refused(refusal(404, "not_found", "未找到该缴费记录"));
+    if (orig->kind == Kind::reversal) return refused(refusal(422, "bad_field", "冲正记录不能再冲正"));
+    if (orig->kind == Kind::subsidy && orig->parent)
+      return refused(refusal(422, "bad_field", "随缴费记账的代缴资助随原缴费一起冲正"));
+    if (orig->reversed_by) return refused(refusal(409, "already_reversed", "该笔缴费已冲正，不能重复冲正"));
+    const Policy* pol = policies_.find(orig->region, orig->year);
+    if (pol && pol->refund == Policy::Refund::not_after_coverage_start && orig->kind == Kind::payment) {
+      // Coverage start of this payment, as assessed for its payment day.
+      Date start = pol->coverage_period.first;
+      if (auto person = st.person(orig->person)) {
+        registry::FactsChunk fc;
+        registry::fill_facts(st, {*person}, orig->year, fc);
+        PersonFacts f = fc.facts.at(0);
+        f.has_paid_on = true;
+        f.paid_on = orig->paid_on;
+        Assessment a;
+        assess(*pol, f, orig->paid_on, a);
+        if (a.has_coverage) start = a.coverage_start;
+      }
+      if (start <= today)
+        return refused(refusal(422, "refund_not_allowed",
+                               fmt::format("待遇享受期已于 {} 开始，按政策（{}）不予退费", start.str(),
+                                           pol->refund_source.cite)));
+    }
+    Row& m = p->main;
+    m = *orig;
+    m.id = 0;
+    m.kind = Kind::reversal;
+    m.amount_fen = -orig->amount_fen;
+    m.idem_key = key;
+    m.reverses = orig->id;
+    m.parent = 0;
+    m.reversed_by = 0;
+    m.reason = reason;
+    m.collector = actor.username;
+    m.paid_on = today;
+    m.receipt_seq = 0;
+    m.receipt_no.clear();
+    m.verify_code.clear();
+    m.clct_type = "991";
+    m.import_batch = 0;
+    for (const auto& c : children(st, orig->id)) {
+      if (c.kind != Kind::subsidy || c.reversed_by) continue;
+      Row rv = c;
+      rv.id = 0;
+      rv.kind = Kind::reversal;
+      rv.amount_fen = -c.amount_fen;
+      rv.idem_key = fmt::format("{}#{}", key, c.id);
+      rv.reverses = c.id;
+      rv.reason = reason;
+      rv.collector = actor.username;
+      rv.paid_on = today;
+      rv.clct_type = "991";
+      p->children.push_back(std::move(rv));
+    }
+    if (orig->kind == Kind::payment && orig->enrollment) {
+      p->enrollment = orig->enrollment;
+      p->enroll_from = "paid";
+      p->enroll_to = "registered";
+      p->enroll_paid_on = std::nullopt;
+    }
+    p->audit_action = "payment.reverse";
+    p->audit_old = row_json(*orig);
+  }
+  return submit(std::move(p));
+}
+
+// ------------------------------------------------------------------- reads
+
+std::optional<Row> Ledger::row(store::Store& st, const Actor& a, int64_t id) {
+  auto [lo, hi] = store::detail::region_range(a.scope);
+  std::optional<Row> out;
+  sql(st).sql_query(std::string(kRowSelect) + "WHERE p.id = ? AND p.region BETWEEN ? AND ?", {id, lo, hi},
+                    [&](const RowView& v) { out = read_row(v); });
+  return out;
+}
+
+std::optional<Row> Ledger::row_by_receipt(store::Store& st, const Actor& a, std::string_view number) {
+  auto [lo, hi] = store::detail::region_range(a.scope);
+  std::optional<Row> out;
+  sql(st).sql_query(std::string(kRowSelect) + "WHERE p.receipt_no = ? AND p.region BETWEEN ? AND ?", {number, lo, hi},
+                    [&](const RowView& v) { out = read_row(v); });
+  return out;
+}
+
+std::vector<Row> Ledger::children(store::Store& st, int64_t parent) { return children_of(sql(st), parent); }
+
+std::vector<Row> Ledger::list(store::Store& st, const Actor& a, const Filter& f, int64_t* total) {
+  RegionCode scope = a.scope;
+  if (!f.under.empty()) {
+    if (!a.in_scope(f.under)) return {};
+    scope = f.under;
+  }
+  auto [lo, hi] = store::detail::region_range(scope);
+  std::string where = "WHERE p.region BETWEEN ? AND ?";
+  std::vector<Param> ps = {lo, hi};
+  std::string from = f.from ? f.from->str() : "", to = f.to ? f.to->str() : "";
+  if (f.year) { where += " AND p.year = ?"; ps.push_back(f.year); }
+  if (!f.person.empty()) { where += " AND p.person = ?"; ps.push_back(Param(f.person)); }
+  if (!f.channel.empty()) { where += " AND p.channel = ?"; ps.push_back(Param(f.channel)); }
+  if (!f.kind.empty()) { where += " AND p.kind = ?"; ps.push_back(Param(f.kind)); }
+  if (f.from) { where += " AND p.paid_on >= ?"; ps.push_back(Param(from)); }
+  if (f.to) { where += " AND p.paid_on <= ?"; ps.push_back(Param(to)); }
+  auto& s = sql(st);
+  if (total) {
+    std::vector<Param> cps = ps;
+    int64_t n = 0;
+    std::string csql = "SELECT COUNT(*) FROM payments p " + where;
+    s.sql_query_span(csql, cps, [&](const RowView& v) { n = v.i(0); });
+    *total = n;
+  }
+  std::vector<Row> out;
+  std::string qsql = std::string(kRowSelect) + where + " ORDER BY p.id DESC LIMIT ? OFFSET ?";
+  ps.push_back(f.limit);
+  ps.push_back(f.offset);
+  s.sql_query_span(qsql, ps, [&](const RowView& v) { out.push_back(read_row(v)); });
+  return out;
+}
+
+}  // namespace canbao::ledger
