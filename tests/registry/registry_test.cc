@@ -255,8 +255,12 @@ TEST_P(RegistryTest, AccountedForDeceasedAndUniversityStudents) {
   auto status = household_status(*st_, "H1", 2024, req.persons, req.today);
   ASSERT_EQ(status.size(), 4u);
   for (auto& s : status) {
-    if (s.id_number == kM) EXPECT_EQ(s.why, Accounted::deceased);
-    if (s.id_number == u) EXPECT_EQ(s.why, Accounted::university_student);
+    if (s.id_number == kM) {
+      EXPECT_EQ(s.why, Accounted::deceased);
+    }
+    if (s.id_number == u) {
+      EXPECT_EQ(s.why, Accounted::university_student);
+    }
   }
   EXPECT_EQ(enroll_household(*st_, req).size(), 2u);
   EXPECT_TRUE(st_->person(kM));  // nothing deleted

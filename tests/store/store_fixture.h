@@ -107,8 +107,8 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
 
 // A valid 18-digit ID number: region (6 digits), birth (YYYYMMDD), sequence (3 digits).
 inline std::string make_id(std::string_view region6, std::string_view birth8, int seq) {
-  char s3[4];
-  std::snprintf(s3, sizeof s3, "%03d", seq % 1000);
+  char s3[16];
+  std::snprintf(s3, sizeof s3, "%03d", (seq % 1000 + 1000) % 1000);
   std::string s = std::string(region6) + std::string(birth8) + s3;
   s.push_back(IdNumber::check_char(s));
   return s;
