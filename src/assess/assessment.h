@@ -71,7 +71,30 @@ struct TraceEntry {
   std::string cite;
   std::string outcome;  // Chinese, readable: "适用：区财政资助342.00元" …
 };
-using Trace = std::vector<TraceEntry>;
+
+// The "why" of one assessment. Reused across persons: clear() keeps every
+// entry's string capacity, so a warm trace formats without allocating.
+class Trace {
+ public:
+  TraceEntry& add() {
+    if (n_ == entries_.size()) entries_.emplace_back();
+    auto& e = entries_[n_++];
+    e.rule.clear();
+    e.cite.clear();
+    e.outcome.clear();
+    return e;
+  }
+  void clear() { n_ = 0; }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const TraceEntry& operator[](size_t i) const { return entries_[i]; }
+  const TraceEntry* begin() const { return entries_.data(); }
+  const TraceEntry* end() const { return entries_.data() + n_; }
+
+ private:
+  std::vector<TraceEntry> entries_;
+  size_t n_ = 0;
+};
 
 // `as_of` is the day of the work: it stands in for the registration day when
 // the facts carry none (newborn rules count days up to registration).

@@ -27,14 +27,14 @@ CategoryMask effective_mask(const PersonFacts& f, const Condition& c, const std:
   return m;
 }
 
-std::string mask_labels(CategoryMask m) {
-  std::string s;
+void append_labels(std::string& s, CategoryMask m) {
+  bool first = true;
   for (int i = 0; i < kCategoryCount; ++i)
     if (m & (CategoryMask{1} << i)) {
-      if (!s.empty()) s += "、";
+      if (!first) s += "、";
+      first = false;
       s += category_label(static_cast<Category>(i));
     }
-  return s;
 }
 
 // Does the person's event (or birth) satisfy the condition's event tests,
@@ -46,20 +46,20 @@ bool event_matches(const Condition& c, const PersonFacts& f, Date ref, Date* ev,
     else if (f.event == e) d = f.event_date;
     else continue;
     if (c.event_on_or_after && d < *c.event_on_or_after) {
-      if (why) *why = fmt::format("{}日{}早于{}", event_label(e), d.str(), c.event_on_or_after->str());
+      if (why) why->clear(), fmt::format_to(std::back_inserter(*why), "{}日{}早于{}", event_label(e), d.str(), c.event_on_or_after->str());
       continue;
     }
     if (ref < d) {
-      if (why) *why = fmt::format("{}日{}晚于缴费/登记日{}", event_label(e), d.str(), ref.str());
+      if (why) why->clear(), fmt::format_to(std::back_inserter(*why), "{}日{}晚于缴费/登记日{}", event_label(e), d.str(), ref.str());
       continue;
     }
     if (c.within_days >= 0 && d.plus_days(c.within_days) < ref) {
-      if (why) *why = fmt::format("{}日{}起{}天内（至{}）未办理，办理日为{}", event_label(e), d.str(), c.within_days,
+      if (why) why->clear(), fmt::format_to(std::back_inserter(*why), "{}日{}起{}天内（至{}）未办理，办理日为{}", event_label(e), d.str(), c.within_days,
                                   d.plus_days(c.within_days).str(), ref.str());
       continue;
     }
     if (c.within_months >= 0 && d.plus_months(c.within_months) < ref) {
-      if (why) *why = fmt::format("{}日{}起{}个月内（至{}）未办理，办理日为{}", event_label(e), d.str(), c.within_months,
+      if (why) why->clear(), fmt::format_to(std::back_inserter(*why), "{}日{}起{}个月内（至{}）未办理，办理日为{}", event_label(e), d.str(), c.within_months,
                                   d.plus_months(c.within_months).str(), ref.str());
       continue;
     }
@@ -69,7 +69,7 @@ bool event_matches(const Condition& c, const PersonFacts& f, Date ref, Date* ev,
   if (why && why->empty()) {
     std::string names;
     for (Event e : c.events) names += (names.empty() ? "" : "、") + std::string(event_label(e));
-    *why = fmt::format("无{}事件", names);
+    why->clear(), fmt::format_to(std::back_inserter(*why), "无{}事件", names);
   }
   return false;
 }
@@ -77,36 +77,36 @@ bool event_matches(const Condition& c, const PersonFacts& f, Date ref, Date* ev,
 bool matches(const Policy& p, const Condition& c, const PersonFacts& f, CategoryMask m, Date ref, Date* ev,
              std::string* why) {
   if (c.any && !(m & c.any)) {
-    if (why) *why = fmt::format("不属于{}", mask_labels(c.any));
+    if (why) why->assign("不属于"), append_labels(*why, c.any);
     return false;
   }
   if ((m & c.all) != c.all) {
-    if (why) *why = fmt::format("须同时属于{}", mask_labels(c.all));
+    if (why) why->assign("须同时属于"), append_labels(*why, c.all);
     return false;
   }
   if (m & c.none) {
-    if (why) *why = fmt::format("已属于{}（本项不含）", mask_labels(m & c.none));
+    if (why) why->assign("已属于"), append_labels(*why, m & c.none), why->append("（本项不含）");
     return false;
   }
   if (c.born_on_or_before && *c.born_on_or_before < f.birth) {
-    if (why) *why = fmt::format("出生日{}晚于{}", f.birth.str(), c.born_on_or_before->str());
+    if (why) why->clear(), fmt::format_to(std::back_inserter(*why), "出生日{}晚于{}", f.birth.str(), c.born_on_or_before->str());
     return false;
   }
   if (c.born_on_or_after && f.birth < *c.born_on_or_after) {
-    if (why) *why = fmt::format("出生日{}早于{}", f.birth.str(), c.born_on_or_after->str());
+    if (why) why->clear(), fmt::format_to(std::back_inserter(*why), "出生日{}早于{}", f.birth.str(), c.born_on_or_after->str());
     return false;
   }
   if (c.hukou_in_region && !f.hukou.inside(p.region)) {
-    if (why) *why = fmt::format("户籍{}不在{}，须在户籍所在地参保方可享受", f.hukou.str(), p.region.str());
+    if (why) why->clear(), fmt::format_to(std::back_inserter(*why), "户籍{}不在{}，须在户籍所在地参保方可享受", f.hukou.str(), p.region.str());
     return false;
   }
   if (c.employee_months_min >= 0 && f.employee_months < c.employee_months_min) {
-    if (why) *why = fmt::format("职工医保连续缴费{}个月，不足{}个月", f.employee_months < 0 ? 0 : f.employee_months,
+    if (why) why->clear(), fmt::format_to(std::back_inserter(*why), "职工医保连续缴费{}个月，不足{}个月", f.employee_months < 0 ? 0 : f.employee_months,
                                 c.employee_months_min);
     return false;
   }
   if (c.parent_insured == 1 && f.parent_insured != 1) {
-    if (why) *why = "父母均未参保（或未登记）";
+    if (why) why->assign("父母均未参保（或未登记）");
     return false;
   }
   if (!c.events.empty() && !event_matches(c, f, ref, ev, why)) return false;
@@ -120,8 +120,16 @@ bool same_outcome(const SubsidyRule& a, const SubsidyRule& b) {
   return true;
 }
 
-void note(Trace* t, std::string rule, const std::string& cite, std::string outcome) {
-  if (t) t->push_back({std::move(rule), cite, std::move(outcome)});
+// Appends a trace line "<prefix>.<id>" → outcome (+ tail). Strings are
+// copied into the reused entry, so a warm trace allocates nothing here.
+void note(Trace* t, std::string_view prefix, std::string_view id, std::string_view cite, std::string_view outcome,
+          std::string_view tail = {}) {
+  if (!t) return;
+  auto& e = t->add();
+  e.rule.append(prefix);
+  if (!id.empty()) e.rule.append(".").append(id);
+  e.cite.append(cite);
+  e.outcome.append(outcome).append(tail);
 }
 
 constexpr int kMaxRules = 64;
@@ -141,8 +149,8 @@ void choose_subsidy(const Policy& p, const PersonFacts& f, Date reg_day, Assessm
     if (t && !applies[i]) {
       // Name the list as-of date when that is what excluded the person.
       if (m != f.categories && r.when.any && (f.categories & r.when.any) && !(m & r.when.any))
-        why = fmt::format("身份认定日期晚于名单截止日{}，本年度不享受", r.list_as_of->str());
-      note(t, "subsidy." + r.id, r.source.cite, "不适用：" + why);
+        why.clear(), fmt::format_to(std::back_inserter(why), "身份认定日期晚于名单截止日{}，本年度不享受", r.list_as_of->str());
+      note(t, "subsidy", r.id, r.source.cite, "不适用：", why);
     }
   }
   for (int i = 0; i < n; ++i)
@@ -202,26 +210,25 @@ void choose_subsidy(const Policy& p, const PersonFacts& f, Date reg_day, Assessm
   for (int i = 0; i < n; ++i) {
     if (!applies[i]) continue;
     const auto& r = p.subsidies[i];
-    std::string rid = "subsidy." + r.id;
     if (overridden_by[i] >= 0) {
-      note(t, rid, r.source.cite, fmt::format("符合但不适用：由例外规则“{}”取代", p.subsidies[overridden_by[i]].label));
+      note(t, "subsidy", r.id, r.source.cite, fmt::format("符合但不适用：由例外规则“{}”取代", p.subsidies[overridden_by[i]].label));
     } else if (r.kind == AmountKind::unspecified) {
       bool decided = !(a.open & open_subsidy_unspecified);
-      note(t, rid, r.source.cite,
+      note(t, "subsidy", r.id, r.source.cite,
            decided ? fmt::format("符合但无需配置：已获全额资助，本项不会更高（{}）", r.unspecified_reason)
-                   : "需本地配置：" + r.unspecified_reason);
+                   : "需本地配置：", r.unspecified_reason);
     } else if (i == best) {
       std::string payers;
       for (auto& pl : r.payers) payers += fmt::format("{}{}{}元", payers.empty() ? "" : "、", pl.payer, pl.amount.yuan());
-      note(t, rid, r.source.cite,
+      note(t, "subsidy", r.id, r.source.cite,
            fmt::format("适用（{}）：{}，{}{}", r.label, payers, mode_label(r.mode),
                        r.mode == SubsidyMode::reimbursed ? "，个人先全额缴费" : ""));
     } else if (conflict && r.amount == p.subsidies[best].amount && r.rank == p.subsidies[best].rank) {
-      note(t, rid, r.source.cite, fmt::format("冲突：与“{}”同额{}元、资助部门不同且无先后顺序，需政策明确", p.subsidies[best].label, r.amount.yuan()));
+      note(t, "subsidy", r.id, r.source.cite, fmt::format("冲突：与“{}”同额{}元、资助部门不同且无先后顺序，需政策明确", p.subsidies[best].label, r.amount.yuan()));
     } else if (r.amount == p.subsidies[best].amount) {
-      note(t, rid, r.source.cite, fmt::format("符合但未采用：与“{}”同额{}元，按文件顺序由后者资助", p.subsidies[best].label, r.amount.yuan()));
+      note(t, "subsidy", r.id, r.source.cite, fmt::format("符合但未采用：与“{}”同额{}元，按文件顺序由后者资助", p.subsidies[best].label, r.amount.yuan()));
     } else {
-      note(t, rid, r.source.cite, fmt::format("符合但未采用：{}元低于“{}”的{}元（就高不就低，不重复资助）", r.amount.yuan(),
+      note(t, "subsidy", r.id, r.source.cite, fmt::format("符合但未采用：{}元低于“{}”的{}元（就高不就低，不重复资助）", r.amount.yuan(),
                                              p.subsidies[best].label, p.subsidies[best].amount.yuan()));
     }
   }
@@ -288,7 +295,7 @@ void place_payment(const Policy& p, const PersonFacts& f, Date as_of, Assessment
       else if (a.window_close_known) a.window_close = std::max(a.window_close, *w.close);
     }
     if (t)
-      note(t, "window." + w.id, w.source.cite,
+      note(t, "window", w.id, w.source.cite,
            fmt::format("{}：{}至{}{}", w.label, w.open.str(), w.close ? w.close->str() : "（截止日未规定）",
                        w.day_min > 1 || w.day_max < 31 ? fmt::format("，每月{}—{}日可缴费", w.day_min, w.day_max) : ""));
   }
@@ -308,13 +315,13 @@ void place_payment(const Policy& p, const PersonFacts& f, Date as_of, Assessment
       Date ev;
       if (lp.coverage == CoverageStart::event_date && matches(p, lp.when, f, f.categories, as_of, &ev, nullptr)) {
         start = ev;
-        if (t) note(t, "late_path." + lp.id, lp.source.cite, fmt::format("未缴费：若在期限内办理，待遇自{}起", std::max(ev, p.coverage_period.first).str()));
+        if (t) note(t, "late_path", lp.id, lp.source.cite, fmt::format("未缴费：若在期限内办理，待遇自{}起", std::max(ev, p.coverage_period.first).str()));
         break;
       }
     }
     set_coverage(p, start, a);
     if (t && a.has_coverage && start == p.coverage_period.first)
-      note(t, "coverage", p.coverage_source.cite,
+      note(t, "coverage", "", p.coverage_source.cite,
            fmt::format("未缴费：按征缴期内缴费预计，待遇享受期{}至{}", a.coverage_start.str(), a.coverage_end.str()));
     return;
   }
@@ -333,7 +340,7 @@ void place_payment(const Policy& p, const PersonFacts& f, Date as_of, Assessment
     a.window = static_cast<int16_t>(i);
     a.payment = PaymentStatus::accepted;
     set_coverage(p, start_for(w.coverage, p, ref, ref, 0, a), a);
-    if (t) note(t, "window." + w.id, w.source.cite,
+    if (t) note(t, "window", w.id, w.source.cite,
                 fmt::format("缴费日{}在{}内，待遇自{}起", ref.str(), w.label, a.has_coverage ? a.coverage_start.str() : "—"));
     return;
   }
@@ -344,7 +351,7 @@ void place_payment(const Policy& p, const PersonFacts& f, Date as_of, Assessment
     if (t) why.clear();
     if (!matches(p, lp.when, f, f.categories, ref, &ev, t ? &why : nullptr)) {
       if (t && has_event_of(lp.when, f, p))
-        note(t, "late_path." + lp.id, lp.source.cite, "不适用：" + why);
+        note(t, "late_path", lp.id, lp.source.cite, "不适用：", why);
       continue;
     }
     Date until = lp.accept_until.value_or(p.coverage_period.last);
@@ -353,7 +360,7 @@ void place_payment(const Policy& p, const PersonFacts& f, Date as_of, Assessment
     a.payment = PaymentStatus::accepted;
     set_coverage(p, start_for(lp.coverage, p, ref, ev, lp.waiting_months, a), a);
     if (t)
-      note(t, "late_path." + lp.id, lp.source.cite,
+      note(t, "late_path", lp.id, lp.source.cite,
            fmt::format("适用（{}）：缴费日{}，待遇自{}起{}", lp.label, ref.str(), a.has_coverage ? a.coverage_start.str() : "—",
                        a.has_waiting ? fmt::format("，等待期至{}", a.waiting_until.str()) : ""));
     return;
@@ -363,11 +370,11 @@ void place_payment(const Policy& p, const PersonFacts& f, Date as_of, Assessment
     a.open |= open_window_close;
     a.payment = PaymentStatus::undetermined;
     a.window = static_cast<int16_t>(open_close_window);
-    if (t) note(t, "window." + w.id, w.source.cite, fmt::format("缴费日{}已进入待遇年度，文件未规定截止日：需本地配置", ref.str()));
+    if (t) note(t, "window", w.id, w.source.cite, fmt::format("缴费日{}已进入待遇年度，文件未规定截止日：需本地配置", ref.str()));
     return;
   }
   a.payment = PaymentStatus::outside_window;
-  if (t) note(t, "payment", "", fmt::format("缴费日{}不在本人适用的征缴期内，也不符合新生儿、退役等特殊参保情形", ref.str()));
+  if (t) note(t, "payment", "", "", fmt::format("缴费日{}不在本人适用的征缴期内，也不符合新生儿、退役等特殊参保情形", ref.str()));
 }
 
 }  // namespace
@@ -380,7 +387,7 @@ void assess(const Policy& p, const PersonFacts& f, Date as_of, Assessment& a, Tr
   if (f.categories & p.excluded) {
     a.ineligible = Ineligible::employee_insured;
     a.due = Money{};
-    if (t) note(t, "eligibility", p.excluded_source.cite, "不符合：已参加职工医保，不能同时参加居民医保");
+    if (t) note(t, "eligibility", "", p.excluded_source.cite, "不符合：已参加职工医保，不能同时参加居民医保");
     return;
   }
   if (!p.enroll_hukou_or_residence_in.empty() && !(f.categories & p.enroll_regardless_of_place)) {
@@ -389,7 +396,7 @@ void assess(const Policy& p, const PersonFacts& f, Date as_of, Assessment& a, Tr
     if (!in) {
       a.ineligible = Ineligible::outside_region;
       a.due = Money{};
-      if (t) note(t, "eligibility", p.eligibility_source.cite,
+      if (t) note(t, "eligibility", "", p.eligibility_source.cite,
                   fmt::format("不符合：户籍{}、居住地{}均不在{}", f.hukou.str(), f.residence.empty() ? "（无）" : f.residence.str(), p.region.str()));
       return;
     }
@@ -399,15 +406,15 @@ void assess(const Policy& p, const PersonFacts& f, Date as_of, Assessment& a, Tr
     std::string where = f.hukou.inside(p.region) ? fmt::format("户籍{}在本统筹区", f.hukou.str())
                         : f.residence.inside(p.region) ? fmt::format("居住地{}在本统筹区（非本地户籍）", f.residence.str())
                                                        : std::string("学生在校参保，不限户籍");
-    note(t, "eligibility", p.eligibility_source.cite, "符合参保条件：" + where);
-    note(t, "standard", p.standard_source.cite, fmt::format("个人缴费标准{}元", p.individual_standard.yuan()));
+    note(t, "eligibility", "", p.eligibility_source.cite, "符合参保条件：", where);
+    note(t, "standard", "", p.standard_source.cite, fmt::format("个人缴费标准{}元", p.individual_standard.yuan()));
   }
 
   Date reg_day = f.has_registered_on ? f.registered_on : f.has_paid_on ? f.paid_on : as_of;
   choose_subsidy(p, f, reg_day, a, t);
   place_payment(p, f, as_of, a, t);
   if (t && p.refund == Policy::Refund::not_after_coverage_start)
-    note(t, "refund", p.refund_source.cite, fmt::format("进入待遇享受期（{}起）不予退费", p.coverage_period.first.str()));
+    note(t, "refund", "", p.refund_source.cite, fmt::format("进入待遇享受期（{}起）不予退费", p.coverage_period.first.str()));
 }
 
 std::string assessment_reason(const Policy& p, const Assessment& a) {
