@@ -210,7 +210,7 @@ std::vector<CountyW> counties_of_city(const std::string& city4) {
 
 Geo build_geo(const RegionCode& region) {
   Geo g;
-  const std::string code = region.str();
+  const std::string code = region.padded().substr(0, region.level());  // significant digits only
   std::vector<std::string> outsider;
   switch (region.level()) {
     case RegionCode::province: {
