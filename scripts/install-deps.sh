@@ -11,6 +11,7 @@ PKGS=(
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
   libzip-dev libpugixml-dev libxlsxwriter-dev libsodium-dev libcpp-httplib-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

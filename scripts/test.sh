@@ -22,3 +22,6 @@ for preset in release asan; do
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --preset "$preset" -j "$JOBS" --timeout 600
 done
+
+echo "== fuzz the CSV and XLSX readers (bounded)"
+FUZZ_OUT=build/fuzz bash fuzz/run.sh 20
