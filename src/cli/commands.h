@@ -8,5 +8,8 @@ namespace canbao::cli {
 void add_policy_commands(CLI::App& app, int& exit_code);
 void add_assess_command(CLI::App& app, int& exit_code);
 void add_gen_command(CLI::App& app, int& exit_code);
+void add_serve_commands(CLI::App& app, int& exit_code);   // serve, init, demo-db
+void add_user_commands(CLI::App& app, int& exit_code);    // user add
+void add_import_payments_command(CLI::App& app, int& exit_code);  // import payments
 
 }  // namespace canbao::cli

@@ -10,6 +10,9 @@ int main(int argc, char** argv) {
   canbao::cli::add_policy_commands(app, exit_code);
   canbao::cli::add_assess_command(app, exit_code);
   canbao::cli::add_gen_command(app, exit_code);
+  canbao::cli::add_serve_commands(app, exit_code);
+  canbao::cli::add_user_commands(app, exit_code);
+  canbao::cli::add_import_payments_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

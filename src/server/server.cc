@@ -1,0 +1,1226 @@
+#include "server/server.h"
+
+#include <httplib.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "assess/assessment.h"
+#include "assess/report.h"
+#include "core/id_number.h"
+#include "core/money.h"
+#include "ledger/ledger.h"
+#include "ledger/pool.h"
+#include "registry/facts_builder.h"
+#include "registry/import.h"
+#include "registry/rules.h"
+#include "server/auth.h"
+#include "store/sql_store.h"
+
+namespace canbao::server {
+
+using json = nlohmann::json;
+using store::detail::Param;
+using store::detail::RowView;
+using store::detail::SqlStore;
+using store::detail::region_p;
+using store::detail::region_range;
+
+namespace {
+
+struct ApiError {
+  int http = 400;
+  std::string code, message, field;
+  json details = nullptr;
+  int64_t row = -1;
+};
+
+[[noreturn]] void fail(int http, std::string code, std::string message, std::string field = {}, json details = nullptr) {
+  throw ApiError{http, std::move(code), std::move(message), std::move(field), std::move(details)};
+}
+
+json error_body(const ApiError& e) {
+  json err = {{"code", e.code},
+              {"message", e.message},
+              {"field", e.field.empty() ? json() : json(e.field)},
+              {"row", e.row >= 0 ? json(e.row) : json()}};
+  if (!e.details.is_null()) err["details"] = e.details;
+  return json{{"error", err}};
+}
+
+Date clock_today() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+SqlStore& sql(store::Store& st) { return dynamic_cast<SqlStore&>(st); }
+
+std::string cookie_value(const httplib::Request& req, std::string_view name) {
+  std::string c = req.get_header_value("Cookie");
+  size_t p = 0;
+  while (p < c.size()) {
+    size_t e = c.find(';', p);
+    if (e == std::string::npos) e = c.size();
+    std::string_view kv(c.data() + p, e - p);
+    while (!kv.empty() && kv.front() == ' ') kv.remove_prefix(1);
+    if (kv.substr(0, name.size()) == name && kv.size() > name.size() && kv[name.size()] == '=')
+      return std::string(kv.substr(name.size() + 1));
+    p = e + 1;
+  }
+  return {};
+}
+
+bool csrf_equal(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string mime_of(const std::string& path) {
+  auto ext = std::filesystem::path(path).extension().string();
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".json") return "application/json";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".woff2") return "font/woff2";
+  if (ext == ".woff") return "font/woff";
+  return "application/octet-stream";
+}
+
+std::string html_escape(std::string_view s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '&': o += "&amp;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions opt;
+  std::unique_ptr<ledger::StorePool> pool;
+  ledger::PolicySet policies;
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<PersonKeys> keys;
+  Sessions sessions;
+  RateLimiter login_user{opt.login_failures, std::chrono::minutes(15)};
+  RateLimiter login_ip{opt.login_failures * 4, std::chrono::minutes(15)};
+  RateLimiter public_ip{opt.public_per_minute, std::chrono::minutes(1)};
+  httplib::Server http;
+  int bound_port = -1;
+
+  struct Ctx {
+    const httplib::Request& req;
+    httplib::Response& res;
+    std::optional<Session> s;
+    ledger::Actor actor;
+  };
+  enum class Access { open, any_session, session };
+
+  explicit Impl(ServerOptions o) : opt(std::move(o)) {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium init failed");
+    pool = std::make_unique<ledger::StorePool>(opt.db, opt.open, opt.pool);
+    if (!opt.policies_dir.empty()) policies = ledger::PolicySet::load_dir(opt.policies_dir);
+    ledger::LedgerOptions lo;
+    lo.batch_max = opt.batch_max;
+    ledger = std::make_unique<ledger::Ledger>(*pool, policies, lo);
+    {
+      auto l = pool->lease();
+      keys = std::make_unique<PersonKeys>(server_key(*l, "person_key"));
+    }
+    setup();
+  }
+
+  Date today() const { return opt.today ? *opt.today : clock_today(); }
+
+  // ------------------------------------------------------------ plumbing
+
+  static void send_json(httplib::Response& res, int status, const json& j) {
+    res.status = status;
+    res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
+  }
+
+  void route(const std::string& method, const std::string& pattern, Access access,
+             std::function<void(Ctx&)> fn) {
+    auto h = [this, access, fn = std::move(fn), method](const httplib::Request& req, httplib::Response& res) {
+      res.set_header("Cache-Control", "no-store");
+      res.set_header("X-Content-Type-Options", "nosniff");
+      Ctx c{req, res, std::nullopt, {}};
+      try {
+        if (access != Access::open) {
+          std::string tok = cookie_value(req, "canbao_session");
+          if (!tok.empty()) c.s = sessions.get(tok);
+          if (!c.s) fail(401, "not_logged_in", "请先登录");
+          if (access == Access::session && c.s->must_change)
+            fail(403, "password_change_required", "首次登录须先修改密码");
+          if (method != "GET" && !csrf_equal(req.get_header_value("X-CSRF-Token"), c.s->csrf))
+            fail(403, "csrf", "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
+          c.actor = c.s->actor();
+        }
+        fn(c);
+      } catch (const ApiError& e) {
+        if (e.http == 429) res.set_header("Retry-After", "60");
+        send_json(res, e.http, error_body(e));
+      } catch (const json::exception& e) {
+        send_json(res, 400, error_body({400, "bad_json", "请求内容不是有效的 JSON 或字段类型不对"}));
+      } catch (const registry::RegistryError& e) {
+        int http = e.code == "duplicate_enrollment" ? 409 : e.code == "unknown_person" ? 404 : 422;
+        send_json(res, http, error_body({http, e.code, e.zh}));
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "canbao serve: {} {}: {}\n", req.method, req.path, e.what());
+        send_json(res, 500, error_body({500, "internal", "服务器内部错误，请稍后重试"}));
+      }
+    };
+    if (method == "GET") http.Get(pattern, h);
+    else if (method == "POST") http.Post(pattern, h);
+    else if (method == "PUT") http.Put(pattern, h);
+    else if (method == "DELETE") http.Delete(pattern, h);
+  }
+
+  static json body(Ctx& c) {
+    if (c.req.body.empty()) return json::object();
+    try {
+      auto j = json::parse(c.req.body);
+      if (!j.is_object()) fail(400, "bad_json", "请求体须为 JSON 对象");
+      return j;
+    } catch (const json::parse_error&) {
+      fail(400, "bad_json", "请求内容不是有效的 JSON");
+    }
+  }
+  static std::string str_field(const json& j, const char* k, bool required = false) {
+    if (!j.contains(k) || j[k].is_null()) {
+      if (required) fail(400, "missing_field", fmt::format("缺少字段 {}", k), k);
+      return {};
+    }
+    if (!j[k].is_string()) fail(400, "bad_field", fmt::format("字段 {} 须为字符串", k), k);
+    return j[k].get<std::string>();
+  }
+  static int64_t int_field(const json& j, const char* k, bool required, int64_t def = 0) {
+    if (!j.contains(k) || j[k].is_null()) {
+      if (required) fail(400, "missing_field", fmt::format("缺少字段 {}", k), k);
+      return def;
+    }
+    if (!j[k].is_number_integer()) fail(400, "bad_field", fmt::format("字段 {} 须为整数", k), k);
+    return j[k].get<int64_t>();
+  }
+  static std::optional<Date> date_field(const json& j, const char* k) {
+    auto s = str_field(j, k);
+    if (s.empty()) return std::nullopt;
+    auto d = Date::parse(s);
+    if (!d) fail(400, "bad_field", fmt::format("字段 {} 须为日期 YYYY-MM-DD", k), k);
+    return d;
+  }
+  static std::string qp(Ctx& c, const char* k) { return c.req.has_param(k) ? c.req.get_param_value(k) : ""; }
+  static int64_t qint(Ctx& c, const char* k, int64_t def) {
+    auto v = qp(c, k);
+    if (v.empty()) return def;
+    try {
+      return std::stoll(v);
+    } catch (...) {
+      fail(400, "bad_field", fmt::format("参数 {} 须为整数", k), k);
+    }
+  }
+  RegionCode qregion(Ctx& c, const char* k) {
+    auto v = qp(c, k);
+    if (v.empty()) return {};
+    auto r = RegionCode::parse(v);
+    if (!r) fail(400, "bad_field", fmt::format("参数 {} 不是有效的区划代码", k), k);
+    return *r;
+  }
+  static void need(Ctx& c, std::string_view perm) {
+    if (!role_may(c.actor.role, perm)) fail(403, "forbidden", "您的角色无权进行此操作");
+  }
+  std::pair<int64_t, int64_t> page(Ctx& c) {
+    int64_t p = std::max<int64_t>(1, qint(c, "page", 1));
+    int64_t ps = std::clamp<int64_t>(qint(c, "page_size", 50), 1, 500);
+    return {p, ps};
+  }
+  int year_of(Ctx& c) {
+    int64_t y = qint(c, "year", 0);
+    if (y) return int(y);
+    return policies.all().empty() ? today().year() + 1 : policies.all().front().year;
+  }
+
+  // Full ID from a person key or an ID number in a URL/body.
+  std::string person_id(std::string_view key) {
+    if (!key.empty() && key[0] == 'p') {
+      if (auto id = keys->decode(key)) return *id;
+      fail(404, "not_found", "未找到该人员");
+    }
+    auto id = IdNumber::parse(key, today().plus_days(366));
+    if (!id) fail(400, "bad_field", "身份证号无效", "person");
+    return id->str();
+  }
+
+  std::string region_name(store::Store& st, RegionCode r) {
+    if (r.empty()) return "";
+    auto reg = st.region(r);
+    return reg ? reg->name : "";
+  }
+
+  // ------------------------------------------------------------ persons
+
+  struct PersonRow {
+    store::Person p;
+    int64_t enr_id = 0;
+    std::string status;
+    RegionCode place;
+    std::optional<Date> paid_on;
+  };
+
+  json person_item(store::Store& st, const PersonRow& r, int year, bool unmask = false) {
+    json cats = json::array();
+    for (const auto& c : st.categories_of(r.p.id_number)) {
+      std::string id(category_id(c.category));
+      if (std::find(cats.begin(), cats.end(), id) == cats.end()) cats.push_back(id);
+    }
+    json enr = nullptr;
+    if (r.enr_id) {
+      auto s = store::parse_status(r.status).value_or(store::EnrollmentStatus::registered);
+      enr = {{"id", r.enr_id},
+             {"year", year},
+             {"status", r.status},
+             {"status_label", store::status_label(s)},
+             {"place", r.place.str()},
+             {"paid_on", r.paid_on ? json(r.paid_on->str()) : json()}};
+    }
+    return json{{"id_number", unmask ? r.p.id_number : mask_id(r.p.id_number)},
+                {"person_key", keys->encode(r.p.id_number)},
+                {"name", unmask ? r.p.name : mask_name(r.p.name)},
+                {"sex", r.p.male ? "M" : "F"},
+                {"birth", r.p.birth.str()},
+                {"household", r.p.household},
+                {"hukou_region", r.p.hukou.str()},
+                {"region_name", region_name(st, r.p.hukou)},
+                {"categories", cats},
+                {"psn_insu_stas", r.enr_id ? "1" : "0"},
+                {"enrollment", enr}};
+  }
+
+  // Persons in the actor's scope (by hukou or by enrollment place), in SQL.
+  std::vector<PersonRow> search_persons(store::Store& st, const ledger::Actor& a, int year, const std::string& q,
+                                        RegionCode village, const std::string& household, const std::string& status,
+                                        int64_t offset, int64_t limit, int64_t* total) {
+    auto [lo, hi] = region_range(a.scope);
+    std::string where =
+        "WHERE (p.region BETWEEN ? AND ? OR e.place_region BETWEEN ? AND ?)";
+    std::vector<Param> ps = {year, lo, hi, lo, hi};
+    std::string qs;
+    if (!q.empty()) {
+      bool digits = std::all_of(q.begin(), q.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) || ch == 'X' || ch == 'x'; });
+      if (digits && q.size() >= 15) {
+        auto id = IdNumber::parse(q, today().plus_days(366));
+        qs = id ? id->str() : q;
+        where += " AND p.id_number = ?";
+      } else if (digits && q.size() >= 4) {
+        qs = "%" + q;
+        where += " AND p.id_number LIKE ?";
+      } else {
+        qs = q + "%";
+        where += " AND p.name LIKE ?";
+      }
+      ps.push_back(Param(qs));
+    }
+    std::pair<int64_t, int64_t> vr;
+    if (!village.empty()) {
+      vr = region_range(village);
+      where += " AND (p.region BETWEEN ? AND ? OR e.place_region BETWEEN ? AND ?)";
+      ps.insert(ps.end(), {vr.first, vr.second, vr.first, vr.second});
+    }
+    if (!household.empty()) {
+      where += " AND p.household = ?";
+      ps.push_back(Param(household));
+    }
+    if (status == "registered" || status == "paid") {
+      where += " AND e.status = ?";
+      ps.push_back(Param(status));
+    } else if (status == "unpaid") {
+      where += " AND e.status = 'registered'";
+    } else if (status == "enrolled") {
+      where += " AND e.id IS NOT NULL";
+    } else if (status == "none") {
+      where += " AND e.id IS NULL";
+    }
+    const std::string from =
+        "FROM persons p LEFT JOIN enrollments e ON e.person = p.id_number AND e.year = ? AND e.status IN "
+        "('registered', 'paid') ";
+    if (total) {
+      *total = 0;
+      sql(st).sql_query_span("SELECT COUNT(*) " + from + where, ps, [&](const RowView& v) { *total = v.i(0); });
+    }
+    std::vector<std::string> ids;
+    std::vector<PersonRow> out;
+    ps.push_back(limit);
+    ps.push_back(offset);
+    sql(st).sql_query_span("SELECT p.id_number, e.id, e.status, e.place_region, e.paid_on " + from + where +
+                               " ORDER BY p.region, p.household, p.id_number LIMIT ? OFFSET ?",
+                           ps, [&](const RowView& v) {
+                             PersonRow r;
+                             r.p.id_number = v.s(0);
+                             if (!v.null(1)) {
+                               r.enr_id = v.i(1);
+                               r.status = v.s(2);
+                               r.place = v.region(3);
+                               r.paid_on = v.date(4);
+                             }
+                             out.push_back(std::move(r));
+                           });
+    for (auto& r : out)
+      if (auto p = st.person(r.p.id_number)) r.p = *p;
+    return out;
+  }
+
+  // The person if visible to the actor (hukou or an enrollment place in scope).
+  std::optional<PersonRow> visible_person(store::Store& st, const ledger::Actor& a, const std::string& id, int year) {
+    auto p = st.person(id);
+    if (!p) return std::nullopt;
+    bool vis = a.in_scope(p->hukou);
+    PersonRow r;
+    r.p = *p;
+    for (auto& e : st.enrollments_of(id, std::nullopt)) {
+      vis |= a.in_scope(e.place);
+      if (e.year == year && store::is_active(e.status)) {
+        r.enr_id = e.id;
+        r.status = store::status_id(e.status);
+        r.place = e.place;
+        r.paid_on = e.paid_on;
+      }
+    }
+    if (!vis) return std::nullopt;
+    return r;
+  }
+
+  json assessment_json(store::Store& st, const store::Person& p, int year, std::optional<Date> paid_on,
+                       RegionCode place, bool trace) {
+    const Policy* pol = policies.find(place.empty() ? p.hukou : place, year);
+    if (!pol) pol = policies.find(p.hukou, year);
+    if (!pol) fail(422, "no_policy", fmt::format("该人员所在地区没有 {} 年度的政策", year));
+    registry::FactsChunk fc;
+    registry::fill_facts(st, {p}, year, fc);
+    PersonFacts f = fc.facts.at(0);
+    if (paid_on) {
+      f.has_paid_on = true;
+      f.paid_on = *paid_on;
+    }
+    Assessment a;
+    Trace tr;
+    assess(*pol, f, paid_on.value_or(today()), a, trace ? &tr : nullptr);
+    std::string line;
+    append_jsonl(*pol, f, a, trace ? &tr : nullptr, line);
+    while (!line.empty() && (line.back() == '\n')) line.pop_back();
+    json j = json::parse(line);
+    j["id_number"] = mask_id(p.id_number);
+    j["policy"] = pol->id;
+    j["jurisdiction"] = pol->jurisdiction;
+    for (const auto& w : pol->windows)
+      if (w.day_min != 1 || w.day_max != 31) j["allowed_days"] = {w.day_min, w.day_max};
+    if (!j.contains("allowed_days")) j["allowed_days"] = {1, 31};
+    return j;
+  }
+
+  // ------------------------------------------------------------ routes
+
+  void setup() {
+    http.new_task_queue = [n = opt.threads] { return new httplib::ThreadPool(n); };
+    http.set_keep_alive_max_count(1000000);
+    http.set_keep_alive_timeout(30);
+    http.set_payload_max_length(200u << 20);
+    http.set_read_timeout(60);
+
+    route("GET", "/api/v1/health", Access::open, [this](Ctx& c) {
+      auto l = pool->lease();
+      send_json(c.res, 200, {{"ok", true}, {"engine", l->engine()}, {"schema_version", l->schema_version()},
+                             {"today", today().str()}});
+    });
+
+    // --- auth
+    route("POST", "/api/v1/auth/login", Access::open, [this](Ctx& c) { login(c); });
+    route("POST", "/api/v1/auth/logout", Access::any_session, [this](Ctx& c) {
+      sessions.drop(c.s->token);
+      c.res.set_header("Set-Cookie", "canbao_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+      c.res.status = 204;
+    });
+    route("GET", "/api/v1/auth/me", Access::any_session,
+          [this](Ctx& c) { send_json(c.res, 200, {{"user", user_json(*c.s)}, {"csrf_token", c.s->csrf}}); });
+    route("GET", "/api/v1/auth/csrf", Access::any_session,
+          [this](Ctx& c) { send_json(c.res, 200, {{"csrf_token", c.s->csrf}}); });
+    route("POST", "/api/v1/auth/password", Access::any_session, [this](Ctx& c) {
+      auto b = body(c);
+      auto old_pw = str_field(b, "old_password", true), new_pw = str_field(b, "new_password", true);
+      if (new_pw.size() < 10) fail(400, "bad_field", "新密码至少10个字符", "new_password");
+      if (new_pw == old_pw) fail(400, "bad_field", "新密码不能与原密码相同", "new_password");
+      auto l = pool->lease();
+      auto u = find_user(*l, c.s->user_id);
+      if (!u || !verify_password(u->password_hash, old_pw)) fail(401, "bad_credentials", "原密码不正确", "old_password");
+      set_password(*l, u->id, new_pw, false, u->username);
+      sessions.set_must_change(c.s->token, false);
+      c.res.status = 204;
+    });
+
+    // --- regions
+    route("GET", "/api/v1/regions", Access::session, [this](Ctx& c) {
+      need(c, "read");
+      RegionCode under = qregion(c, "under");
+      if (under.empty()) under = c.actor.scope;
+      if (!under.empty() && !c.actor.in_scope(under)) fail(404, "not_found", "区划不在您的管辖范围内");
+      auto l = pool->lease();
+      json items = json::array();
+      for (auto& r : l->regions_under(under))
+        items.push_back({{"code", r.code.str()}, {"name", r.name}, {"level", int(r.code.level())}});
+      send_json(c.res, 200, {{"items", items}});
+    });
+
+    // --- persons
+    route("GET", "/api/v1/persons", Access::session, [this](Ctx& c) {
+      need(c, "read");
+      auto [pg, ps] = page(c);
+      RegionCode v = qregion(c, "village");
+      if (!v.empty() && !c.actor.in_scope(v) && !(c.actor.scope.empty())) {
+        if (!c.actor.scope.inside(v)) fail(404, "not_found", "区划不在您的管辖范围内");
+      }
+      int year = year_of(c);
+      auto l = pool->lease();
+      int64_t total = 0;
+      auto rows = search_persons(*l, c.actor, year, qp(c, "q"), v, qp(c, "household"), qp(c, "status"),
+                                 (pg - 1) * ps, ps, &total);
+      json items = json::array();
+      for (auto& r : rows) items.push_back(person_item(*l, r, year));
+      send_json(c.res, 200, {{"items", items}, {"total", total}, {"page", pg}, {"page_size", ps}});
+    });
+    route("GET", R"(/api/v1/enrollments)", Access::session, [this](Ctx& c) {
+      need(c, "read");
+      auto [pg, ps] = page(c);
+      int year = year_of(c);
+      auto st = qp(c, "status");
+      auto l = pool->lease();
+      int64_t total = 0;
+      auto rows = search_persons(*l, c.actor, year, qp(c, "q"), qregion(c, "village"), "",
+                                 st.empty() ? "enrolled" : st, (pg - 1) * ps, ps, &total);
+      json items = json::array();
+      for (auto& r : rows)
+        if (r.enr_id || st == "none") items.push_back(person_item(*l, r, year));
+      send_json(c.res, 200, {{"items", items}, {"total", total}, {"page", pg}, {"page_size", ps}});
+    });
+    route("GET", R"(/api/v1/persons/([A-Za-z0-9]+))", Access::session, [this](Ctx& c) {
+      need(c, "read");
+      std::string id = person_id(c.req.matches[1].str());
+      bool unmask = qp(c, "unmask") == "1";
+      if (unmask) need(c, "unmask");
+      int year = year_of(c);
+      auto l = pool->lease();
+      auto r = visible_person(*l, c.actor, id, year);
+      if (!r) fail(404, "not_found", "未找到该人员（或不在您的管辖范围内）");
+      json j = person_item(*l, *r, year, unmask);
+      json cats = json::array();
+      for (const auto& pc : l->categories_of(id))
+        cats.push_back({{"category", category_id(pc.category)}, {"label", category_label(pc.category)},
+                        {"source", pc.source}, {"as_of", pc.as_of ? json(pc.as_of->str()) : json()}});
+      j["category_details"] = cats;
+      json enrs = json::array();
+      for (const auto& e : l->enrollments_of(id, std::nullopt))
+        enrs.push_back({{"id", e.id}, {"year", e.year}, {"place", e.place.str()}, {"status", store::status_id(e.status)},
+                        {"status_label", store::status_label(e.status)},
+                        {"registered_on", e.registered_on ? json(e.registered_on->str()) : json()},
+                        {"paid_on", e.paid_on ? json(e.paid_on->str()) : json()}});
+      j["enrollments"] = enrs;
+      if (role_may(c.actor.role, "read.payments")) {
+        ledger::Ledger::Filter f;
+        f.person = id;
+        f.limit = 100;
+        json pays = json::array();
+        for (auto& row : ledger->list(*l, c.actor, f, nullptr)) pays.push_back(row_json(row));
+        j["payments"] = pays;
+      }
+      json mem = json::array();
+      if (!r->p.household.empty())
+        for (auto& m : l->household_members(r->p.household))
+          mem.push_back({{"id_number", mask_id(m.id_number)}, {"name", mask_name(m.name)},
+                         {"person_key", keys->encode(m.id_number)}});
+      j["household_members"] = mem;
+      if (unmask) {
+        auto tx = l->transaction();
+        l->audit({"", c.actor.username, "person.unmask", "person", mask_id(id), "",
+                  json{{"id_number_hash", keys->encode(id)}}.dump(), r->place.empty() ? r->p.hukou : r->place});
+        tx.commit();
+      }
+      send_json(c.res, 200, j);
+    });
+    route("GET", R"(/api/v1/persons/([A-Za-z0-9]+)/assessment)", Access::session, [this](Ctx& c) {
+      need(c, "read");
+      std::string id = person_id(c.req.matches[1].str());
+      int year = year_of(c);
+      std::optional<Date> paid_on;
+      if (auto s = qp(c, "paid_on"); !s.empty()) {
+        paid_on = Date::parse(s);
+        if (!paid_on) fail(400, "bad_field", "paid_on 须为日期", "paid_on");
+      }
+      auto l = pool->lease();
+      auto r = visible_person(*l, c.actor, id, year);
+      if (!r) fail(404, "not_found", "未找到该人员（或不在您的管辖范围内）");
+      if (!paid_on && r->paid_on) paid_on = r->paid_on;
+      send_json(c.res, 200, assessment_json(*l, r->p, year, paid_on, r->place, true));
+    });
+    route("GET", R"(/api/v1/households/([^/]+))", Access::session, [this](Ctx& c) {
+      need(c, "read");
+      std::string hid = c.req.matches[1].str();
+      int year = year_of(c);
+      auto l = pool->lease();
+      auto h = l->household(hid);
+      if (!h) fail(404, "not_found", "未找到该户");
+      json mem = json::array();
+      bool vis = c.actor.in_scope(h->region);
+      for (auto& m : l->household_members(hid)) {
+        auto r = visible_person(*l, c.actor, m.id_number, year);
+        if (!r) continue;
+        vis = true;
+        mem.push_back(person_item(*l, *r, year));
+      }
+      if (!vis) fail(404, "not_found", "未找到该户");
+      send_json(c.res, 200, {{"id", h->id}, {"region", h->region.str()}, {"region_name", region_name(*l, h->region)},
+                             {"head", h->head.empty() ? json() : json(mask_id(h->head))}, {"members", mem}});
+    });
+
+    // --- enrollments
+    route("POST", "/api/v1/enrollments", Access::session, [this](Ctx& c) {
+      need(c, "write.enroll");
+      auto b = body(c);
+      registry::EnrollRequest er;
+      er.household = str_field(b, "household", true);
+      er.year = int(int_field(b, "year", false, year_of(c)));
+      auto place = RegionCode::parse(str_field(b, "place", true));
+      if (!place) fail(400, "bad_field", "参保地区划代码无效", "place");
+      if (!c.actor.in_scope(*place)) fail(403, "out_of_scope", "参保地不在您的管辖范围内", "place");
+      er.place = *place;
+      er.today = today();
+      er.actor = c.actor.username;
+      if (!b.contains("persons") || !b["persons"].is_array()) fail(400, "missing_field", "缺少 persons", "persons");
+      for (auto& p : b["persons"]) {
+        if (!p.is_string()) fail(400, "bad_field", "persons 须为字符串数组", "persons");
+        er.persons.push_back(person_id(p.get<std::string>()));
+      }
+      auto l = pool->lease();
+      auto h = l->household(er.household);
+      if (!h || !c.actor.in_scope(h->region)) fail(404, "not_found", "未找到该户（或不在您的管辖范围内）", "household");
+      std::vector<int64_t> ids;
+      try {
+        ids = registry::enroll_household(*l, er);
+      } catch (const registry::RegistryError& e) {
+        json det = nullptr;
+        if (e.code == "selective_enrollment") {
+          det = {{"missing", json::array()}};
+          for (auto& m : registry::household_status(*l, er.household, er.year, er.persons, er.today))
+            if (m.why == registry::Accounted::not_accounted) det["missing"].push_back(mask_id(m.id_number));
+        }
+        int http = e.code == "duplicate_enrollment" ? 409 : 422;
+        fail(http, e.code, e.zh, "persons", det);
+      }
+      send_json(c.res, 201, {{"ids", ids}});
+    });
+
+    // --- payments
+    route("POST", "/api/v1/payments", Access::session, [this](Ctx& c) {
+      need(c, "write.payment");
+      auto b = body(c);
+      ledger::PaymentRequest r;
+      r.idempotency_key = str_field(b, "idempotency_key", true);
+      r.person = person_id(str_field(b, "person", true));
+      r.year = int(int_field(b, "year", false, year_of(c)));
+      r.amount_fen = int_field(b, "amount_fen", true);
+      r.channel = str_field(b, "channel", true);
+      if (!role_channel(c.actor.role, r.channel))
+        fail(403, "forbidden", "您的角色不能使用该缴费渠道", "channel");
+      r.payer_kind = str_field(b, "payer_kind");
+      if (r.payer_kind.empty()) r.payer_kind = c.actor.role == "school" ? "school" : "self";
+      r.payer_name = str_field(b, "payer_name");
+      r.external_txn = str_field(b, "external_txn_id");
+      r.paid_on = date_field(b, "paid_on");
+      auto o = ledger->pay(c.actor, r, today());
+      send_outcome(c, o);
+    });
+    route("POST", "/api/v1/subsidy-payments", Access::session, [this](Ctx& c) {
+      need(c, "write.subsidy");
+      auto b = body(c);
+      ledger::SubsidyRequest r;
+      r.idempotency_key = str_field(b, "idempotency_key", true);
+      r.person = person_id(str_field(b, "person", true));
+      r.year = int(int_field(b, "year", false, year_of(c)));
+      r.amount_fen = int_field(b, "amount_fen", true);
+      r.payer_name = str_field(b, "payer_name");
+      if (r.payer_name.empty()) r.payer_name = c.actor.department;
+      r.mode = str_field(b, "mode");
+      if (r.mode.empty()) r.mode = "paid_on_behalf";
+      r.paid_on = date_field(b, "paid_on");
+      send_outcome(c, ledger->subsidy(c.actor, r, today()));
+    });
+    route("POST", R"(/api/v1/payments/(\d+)/reverse)", Access::session, [this](Ctx& c) {
+      need(c, "reverse");
+      auto b = body(c);
+      int64_t id = std::stoll(c.req.matches[1].str());
+      auto o = ledger->reverse(c.actor, id, str_field(b, "reason", true), str_field(b, "idempotency_key", true), today());
+      send_outcome(c, o);
+    });
+    route("GET", "/api/v1/payments", Access::session, [this](Ctx& c) {
+      bool sub_only = !role_may(c.actor.role, "read.payments");
+      if (sub_only) need(c, "read.subsidy");
+      auto [pg, ps] = page(c);
+      ledger::Ledger::Filter f;
+      f.year = int(qint(c, "year", 0));
+      f.under = qregion(c, "village");
+      if (auto p = qp(c, "person"); !p.empty()) f.person = person_id(p);
+      f.channel = qp(c, "channel");
+      f.kind = qp(c, "kind");
+      if (sub_only) {  // departments: their own subsidy rows only
+        if (!f.kind.empty() && f.kind != "subsidy") fail(403, "forbidden", "资助部门只能查看本部门的资助记录");
+        f.kind = "subsidy";
+        f.channel = "department";
+      }
+      if (auto s = qp(c, "from"); !s.empty()) f.from = Date::parse(s);
+      if (auto s = qp(c, "to"); !s.empty()) f.to = Date::parse(s);
+      f.offset = (pg - 1) * ps;
+      f.limit = ps;
+      auto l = pool->lease();
+      int64_t total = 0;
+      json items = json::array();
+      for (auto& r : ledger->list(*l, c.actor, f, &total)) {
+        if (sub_only && r.payer_name != c.actor.department) continue;
+        json j = row_json(r);
+        j["person_key"] = keys->encode(r.person);
+        items.push_back(j);
+      }
+      send_json(c.res, 200, {{"items", items}, {"total", total}, {"page", pg}, {"page_size", ps}});
+    });
+    route("GET", R"(/api/v1/payments/(\d+))", Access::session, [this](Ctx& c) {
+      need(c, "read.payments");
+      auto l = pool->lease();
+      auto r = ledger->row(*l, c.actor, std::stoll(c.req.matches[1].str()));
+      if (!r) fail(404, "not_found", "未找到该缴费记录");
+      json j = row_json(*r);
+      j["person_key"] = keys->encode(r->person);
+      json ch = json::array();
+      for (auto& x : ledger->children(*l, r->id)) ch.push_back(row_json(x));
+      j["children"] = ch;
+      send_json(c.res, 200, {{"payment", j}});
+    });
+
+    // --- receipts
+    route("GET", R"(/api/v1/receipts/([0-9A-Za-z\-]+))", Access::session, [this](Ctx& c) {
+      need(c, "read.payments");
+      send_json(c.res, 200, receipt_json(c, c.req.matches[1].str()));
+    });
+    route("GET", R"(/api/v1/receipts/([0-9A-Za-z\-]+)/print)", Access::session, [this](Ctx& c) {
+      need(c, "read.payments");
+      json r = receipt_json(c, c.req.matches[1].str());
+      c.res.set_content(receipt_html(r), "text/html; charset=utf-8");
+    });
+    route("GET", "/api/v1/public/receipt-check", Access::open, [this](Ctx& c) {
+      if (!public_ip.take(c.req.remote_addr)) fail(429, "too_many_requests", "查询过于频繁，请稍后再试");
+      auto l = pool->lease();
+      ledger::Actor all;
+      auto r = ledger->row_by_receipt(*l, all, qp(c, "number"));
+      bool ok = r && r->kind == ledger::Kind::payment && csrf_equal(r->verify_code, qp(c, "code"));
+      if (!ok) return send_json(c.res, 200, {{"valid", false}});
+      send_json(c.res, 200, {{"valid", true}, {"amount_yuan", Money::from_fen(r->amount_fen).yuan()},
+                             {"paid_on", r->paid_on.str()}, {"reversed", r->reversed_by != 0}});
+    });
+
+    // --- imports
+    route("POST", R"(/api/v1/imports/([a-z_]+))", Access::session, [this](Ctx& c) { import(c, c.req.matches[1].str()); });
+    route("GET", "/api/v1/imports", Access::session, [this](Ctx& c) {
+      need(c, "read");
+      auto [pg, ps] = page(c);
+      auto [lo, hi] = region_range(c.actor.scope);
+      auto l = pool->lease();
+      json items = json::array();
+      sql(*l).sql_query(
+          "SELECT id, kind, file_name, status, rows_total, rows_written, rows_rejected, actor, created_at, region "
+          "FROM import_batches WHERE region BETWEEN ? AND ? ORDER BY id DESC LIMIT ? OFFSET ?",
+          {c.actor.scope.empty() ? int64_t(0) : lo, hi, ps, (pg - 1) * ps}, [&](const RowView& v) {
+            items.push_back({{"batch_id", v.i(0)}, {"kind", v.s(1)}, {"file_name", v.s(2)},
+                             {"committed", v.s(3) == "committed"}, {"rows_total", v.i(4)}, {"rows_written", v.i(5)},
+                             {"rows_rejected", v.i(6)}, {"actor", v.s(7)}, {"created_at", v.s(8)}});
+          });
+      send_json(c.res, 200, {{"items", items}, {"page", pg}, {"page_size", ps}});
+    });
+    route("GET", R"(/api/v1/imports/(\d+))", Access::session, [this](Ctx& c) {
+      need(c, "read");
+      auto [lo, hi] = region_range(c.actor.scope);
+      auto l = pool->lease();
+      json j;
+      sql(*l).sql_query(
+          "SELECT id, kind, file_name, status, rows_total, rows_written, rows_rejected, actor, created_at, report "
+          "FROM import_batches WHERE id = ? AND region BETWEEN ? AND ?",
+          {std::stoll(c.req.matches[1].str()), c.actor.scope.empty() ? int64_t(0) : lo, hi}, [&](const RowView& v) {
+            j = {{"batch_id", v.i(0)}, {"kind", v.s(1)}, {"file_name", v.s(2)}, {"committed", v.s(3) == "committed"},
+                 {"rows_total", v.i(4)}, {"rows_written", v.i(5)}, {"rows_rejected", v.i(6)}, {"actor", v.s(7)},
+                 {"created_at", v.s(8)}, {"problems", json::parse(v.s(9), nullptr, false)}};
+          });
+      if (j.is_null()) fail(404, "not_found", "未找到该导入批次");
+      send_json(c.res, 200, j);
+    });
+
+    // --- targets and progress
+    route("GET", "/api/v1/targets", Access::session, [this](Ctx& c) {
+      need(c, "read");
+      auto l = pool->lease();
+      json items = json::array();
+      for (auto& t : l->targets(c.actor.scope, year_of(c)))
+        items.push_back({{"region", t.region.str()}, {"unit", t.unit}, {"target", t.target},
+                         {"extra", json::parse(t.extra_json, nullptr, false)}});
+      send_json(c.res, 200, {{"items", items}});
+    });
+    route("GET", "/api/v1/progress", Access::session, [this](Ctx& c) { progress(c); });
+
+    // --- audit
+    route("GET", "/api/v1/audit", Access::session, [this](Ctx& c) {
+      need(c, "audit");
+      auto [pg, ps] = page(c);
+      auto [lo, hi] = region_range(c.actor.scope);
+      std::string where = "WHERE region BETWEEN ? AND ?";
+      std::vector<std::string> keep;
+      std::vector<Param> params = {c.actor.scope.empty() ? int64_t(0) : lo, hi};
+      for (const char* k : {"entity", "entity_id", "actor", "action"}) {
+        auto v = qp(c, k);
+        if (v.empty()) continue;
+        keep.push_back(v);
+        where += fmt::format(" AND {} = ?", k);
+      }
+      for (auto& v : keep) params.push_back(Param(v));
+      std::string from = qp(c, "from");
+      if (!from.empty()) { where += " AND at >= ?"; params.push_back(Param(from)); }
+      auto l = pool->lease();
+      int64_t total = 0;
+      sql(*l).sql_query_span("SELECT COUNT(*) FROM audit_log " + where, params, [&](const RowView& v) { total = v.i(0); });
+      params.push_back(ps);
+      params.push_back((pg - 1) * ps);
+      json items = json::array();
+      sql(*l).sql_query_span(
+          "SELECT id, at, actor, action, entity, entity_id, old_value, new_value, region FROM audit_log " + where +
+              " ORDER BY id DESC LIMIT ? OFFSET ?",
+          params, [&](const RowView& v) {
+            items.push_back({{"id", v.i(0)}, {"at", v.s(1)}, {"actor", v.s(2)}, {"action", v.s(3)}, {"entity", v.s(4)},
+                             {"entity_id", v.null(5) ? json() : json(v.s(5))},
+                             {"old", v.null(6) ? json() : json::parse(v.s(6), nullptr, false)},
+                             {"new", v.null(7) ? json() : json::parse(v.s(7), nullptr, false)},
+                             {"region", v.region(8).str()}});
+          });
+      send_json(c.res, 200, {{"items", items}, {"total", total}, {"page", pg}, {"page_size", ps}});
+    });
+
+    // --- users
+    route("GET", "/api/v1/users", Access::session, [this](Ctx& c) {
+      need(c, "users");
+      auto l = pool->lease();
+      json items = json::array();
+      for (auto& u : list_users(*l, c.actor.scope)) items.push_back(user_json(u));
+      send_json(c.res, 200, {{"items", items}});
+    });
+    route("POST", "/api/v1/users", Access::session, [this](Ctx& c) {
+      need(c, "users");
+      auto b = body(c);
+      User u;
+      u.username = str_field(b, "username", true);
+      u.display_name = str_field(b, "display_name");
+      u.role = str_field(b, "role", true);
+      u.department = str_field(b, "department");
+      auto reg = str_field(b, "region");
+      if (!reg.empty()) {
+        auto r = RegionCode::parse(reg);
+        if (!r) fail(400, "bad_field", "区划代码无效", "region");
+        u.scope = *r;
+      }
+      if (u.scope.empty()) u.scope = c.actor.scope;
+      if (!c.actor.in_scope(u.scope)) fail(403, "out_of_scope", "只能在本管辖区划内创建用户", "region");
+      auto l = pool->lease();
+      std::string pw;
+      try {
+        pw = create_user(*l, u, "", c.actor.username);
+      } catch (const store::StoreError&) {
+        throw;
+      } catch (const std::runtime_error& e) {
+        fail(422, "bad_field", e.what(), "username");
+      }
+      auto nu = find_user(*l, u.username);
+      send_json(c.res, 201, {{"user", user_json(*nu)}, {"password", pw}});
+    });
+    route("POST", R"(/api/v1/users/(\d+)/reset-password)", Access::session, [this](Ctx& c) {
+      need(c, "users");
+      auto l = pool->lease();
+      auto u = find_user(*l, std::stoll(c.req.matches[1].str()));
+      if (!u || !c.actor.in_scope(u->scope.empty() ? RegionCode{} : u->scope) ||
+          (u->scope.empty() && !c.actor.scope.empty()))
+        fail(404, "not_found", "未找到该用户");
+      std::string pw = random_password();
+      set_password(*l, u->id, pw, true, c.actor.username);
+      sessions.drop_user(u->id);
+      send_json(c.res, 200, {{"password", pw}});
+    });
+    route("POST", R"(/api/v1/users/(\d+)/disable)", Access::session, [this](Ctx& c) {
+      need(c, "users");
+      auto l = pool->lease();
+      auto u = find_user(*l, std::stoll(c.req.matches[1].str()));
+      if (!u || (u->scope.empty() && !c.actor.scope.empty()) || (!u->scope.empty() && !c.actor.in_scope(u->scope)))
+        fail(404, "not_found", "未找到该用户");
+      set_disabled(*l, u->id, true, c.actor.username);
+      sessions.drop_user(u->id);
+      c.res.status = 204;
+    });
+
+    // --- public
+    route("GET", "/api/v1/public/status", Access::open, [this](Ctx& c) { public_status(c); });
+
+    // --- anything else under /api → 404; other paths → the web UI
+    route("GET", R"(/api/.*)", Access::open, [](Ctx&) { fail(404, "not_found", "没有这个接口"); });
+    route("POST", R"(/api/.*)", Access::open, [](Ctx&) { fail(404, "not_found", "没有这个接口"); });
+    http.Get(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) { static_file(req, res); });
+  }
+
+  json user_json(const Session& s) {
+    return {{"id", s.user_id}, {"username", s.username}, {"display_name", s.display_name}, {"role", s.role},
+            {"role_label", role_label(s.role)}, {"region", s.scope.str()}, {"department", s.department},
+            {"must_change_password", s.must_change}};
+  }
+  json user_json(const User& u) {
+    return {{"id", u.id}, {"username", u.username}, {"display_name", u.display_name}, {"role", u.role},
+            {"role_label", role_label(u.role)}, {"region", u.scope.str()}, {"department", u.department},
+            {"disabled", u.disabled}, {"must_change_password", u.must_change}};
+  }
+
+  void login(Ctx& c) {
+    auto b = body(c);
+    auto user = str_field(b, "username", true), pw = str_field(b, "password", true);
+    const std::string ip = c.req.remote_addr;
+    if (login_user.blocked(user) || login_ip.blocked(ip)) {
+      c.res.set_header("Retry-After", std::to_string(login_user.retry_after_seconds(user)));
+      fail(429, "too_many_requests", "登录失败次数过多，请15分钟后再试");
+    }
+    auto l = pool->lease();
+    auto u = find_user(*l, user);
+    bool ok = u && !u->disabled && verify_password(u->password_hash, pw);
+    if (!u) {
+      // Same work whether or not the user exists.
+      static const std::string dummy = hash_password("canbao-dummy-password");
+      verify_password(dummy, pw);
+    }
+    {
+      auto tx = l->transaction();
+      l->audit({"", user.substr(0, 64), ok ? "login" : "login.failed", "user", u ? std::to_string(u->id) : "",
+                "", json{{"ip", ip}}.dump(), u ? u->scope : RegionCode{}});
+      tx.commit();
+    }
+    if (!ok) {
+      login_user.hit(user);
+      login_ip.hit(ip);
+      fail(401, "bad_credentials", "用户名或密码不正确");
+    }
+    login_user.clear(user);
+    auto s = sessions.create(*u);
+    c.res.set_header("Set-Cookie", fmt::format("canbao_session={}; HttpOnly; SameSite=Strict; Path=/", s.token));
+    send_json(c.res, 200, {{"user", user_json(s)}, {"csrf_token", s.csrf}});
+  }
+
+  void send_outcome(Ctx& c, const ledger::Outcome& o) {
+    if (!o.ok) fail(o.refusal.http, o.refusal.code, o.refusal.message, o.refusal.field, o.refusal.details);
+    json row = row_json(o.row);
+    row["person_key"] = keys->encode(o.row.person);
+    json j = {{"payment", row}, {"replayed", o.replayed}};
+    if (!o.row.receipt_no.empty())
+      j["receipt"] = {{"number", o.row.receipt_no}, {"verify_code", o.row.verify_code},
+                      {"url", "/api/v1/receipts/" + o.row.receipt_no}};
+    json subs = json::array();
+    for (auto& ch : o.children)
+      subs.push_back({{"id", ch.id}, {"payer", ch.payer_name}, {"amount_fen", ch.amount_fen},
+                      {"mode", ch.subsidy_mode}, {"kind", ledger::kind_id(ch.kind)}});
+    j["subsidies"] = subs;
+    send_json(c.res, o.replayed ? 200 : 201, j);
+  }
+
+  json receipt_json(Ctx& c, const std::string& number) {
+    auto l = pool->lease();
+    auto r = ledger->row_by_receipt(*l, c.actor, number);
+    if (!r) fail(404, "not_found", "未找到该缴费凭证");
+    auto p = l->person(r->person);
+    const Policy* pol = policies.find(r->region, r->year);
+    const ledger::Channel* ch = ledger::find_channel(r->channel);
+    json j = {{"number", r->receipt_no}, {"seq", r->receipt_seq}, {"region", r->receipt_region.str()},
+              {"year", r->year}, {"payment_id", r->id}, {"id_number", mask_id(r->person)},
+              {"name", p ? mask_name(p->name) : ""}, {"amount_fen", r->amount_fen},
+              {"amount_yuan", Money::from_fen(r->amount_fen).yuan()}, {"amount_words", ledger::amount_words(r->amount_fen)},
+              {"paid_on", r->paid_on.str()}, {"channel", r->channel}, {"channel_label", ch ? ch->label : ""},
+              {"clct_way", r->clct_way}, {"collector", r->collector}, {"issued_at", r->created_at},
+              {"verify_code", r->verify_code}, {"reversed", r->reversed_by != 0}, {"policy", r->policy},
+              {"jurisdiction", pol ? pol->jurisdiction : ""}, {"insutype", "390"}};
+    if (pol) {
+      j["coverage_start"] = pol->coverage_period.first.str();
+      j["coverage_end"] = pol->coverage_period.last.str();
+    }
+    return j;
+  }
+
+  static std::string receipt_html(const json& r) {
+    auto s = [&](const char* k) { return html_escape(r[k].is_string() ? r[k].get<std::string>() : r[k].dump()); };
+    return fmt::format(R"HTML(<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>缴费凭证 {0}</title>
+<style>@page{{size:A5 landscape;margin:12mm}}body{{font-family:"Noto Serif CJK SC","SimSun",serif;margin:0}}
+.r{{border:2px solid #a00;padding:16px 24px;max-width:720px;margin:16px auto}}h1{{text-align:center;color:#a00;font-size:22px;margin:4px 0 12px}}
+table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6px 8px;font-size:14px}}td.k{{width:22%;background:#f7f0f0}}
+.v{{font-family:monospace;font-size:16px;letter-spacing:1px}}.void{{color:#a00;font-weight:bold;text-align:center;font-size:20px}}
+@media print{{.noprint{{display:none}}}}</style></head><body><div class="r">
+<h1>城乡居民基本医疗保险缴费凭证</h1>
+{11}
+<table><tr><td class="k">凭证号</td><td class="v">{0}</td><td class="k">缴费年度</td><td>{1}</td></tr>
+<tr><td class="k">姓名</td><td>{2}</td><td class="k">身份证号</td><td class="v">{3}</td></tr>
+<tr><td class="k">金额（大写）</td><td>{4}</td><td class="k">金额（小写）</td><td>¥{5}</td></tr>
+<tr><td class="k">缴费日期</td><td>{6}</td><td class="k">缴费渠道</td><td>{7}</td></tr>
+<tr><td class="k">经办人</td><td>{8}</td><td class="k">险种</td><td>城乡居民基本医疗保险（390）</td></tr>
+<tr><td class="k">统筹区</td><td colspan="3">{9}</td></tr>
+<tr><td class="k">校验码</td><td colspan="3" class="v">{10}</td></tr></table>
+<p style="font-size:12px;color:#555">凭凭证号和校验码可在 /api/v1/public/receipt-check 核验真伪。</p>
+<p class="noprint"><button onclick="window.print()">打印</button></p></div></body></html>)HTML",
+                       s("number"), s("year"), s("name"), s("id_number"), s("amount_words"), s("amount_yuan"),
+                       s("paid_on"), s("channel_label"), s("collector"), s("jurisdiction"), s("verify_code"),
+                       r["reversed"].get<bool>() ? "<p class=\"void\">已冲正（作废）</p>" : "");
+  }
+
+  void import(Ctx& c, const std::string& kind) {
+    static const std::vector<std::string> kinds = {"roster", "subsidy_list", "employee_roster", "targets", "payments"};
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) fail(404, "not_found", "未知的导入类型");
+    need(c, "import." + kind);
+    if (!c.req.is_multipart_form_data() || !c.req.has_file("file"))
+      fail(400, "missing_field", "请以 multipart/form-data 上传文件（字段 file）", "file");
+    auto f = c.req.get_file_value("file");
+    auto field = [&](const char* k) { return c.req.has_file(k) ? c.req.get_file_value(k).content : std::string(); };
+    std::string ext = std::filesystem::path(f.filename).extension().string();
+    if (ext != ".csv" && ext != ".xlsx" && ext != ".txt") ext = ".csv";
+    auto dir = std::filesystem::temp_directory_path();
+    std::string base = f.filename.empty() ? "upload" + ext : std::filesystem::path(f.filename).filename().string();
+    auto path = dir / fmt::format("canbao-upload-{}-{}", random_token(8), base);
+    {
+      std::ofstream out(path, std::ios::binary);
+      out.write(f.content.data(), std::streamsize(f.content.size()));
+    }
+    struct Rm {
+      std::filesystem::path p;
+      ~Rm() { std::error_code ec; std::filesystem::remove(p, ec); }
+    } rm{path};
+    json rep;
+    if (kind == "payments") {
+      int year = int(qint(c, "year", 0));
+      if (auto y = field("year"); !y.empty()) year = std::stoi(y);
+      if (!year) year = year_of(c);
+      auto r = ledger::import_tax_payments(*ledger, c.actor, path.string(), year, today());
+      rep = r.report();
+      rep["kind"] = kind;
+      return send_json(c.res, 200, rep);
+    }
+    registry::ImportOptions o;
+    o.actor = c.actor.username;
+    o.today = today();
+    o.scope = c.actor.scope;
+    if (field("mode") == "partial") o.mode = registry::ImportMode::partial;
+    auto l = pool->lease();
+    registry::ImportResult r;
+    if (kind == "roster") {
+      r = registry::import_roster(*l, path.string(), o);
+    } else if (kind == "subsidy_list") {
+      registry::SubsidyListDefaults d;
+      d.department = c.actor.role == "department" ? c.actor.department : field("department");
+      if (auto cat = field("category"); !cat.empty()) {
+        d.category = parse_category(cat);
+        if (!d.category) fail(400, "bad_field", "人员类别无效", "category");
+      }
+      if (auto a = field("as_of"); !a.empty()) d.as_of = Date::parse(a);
+      r = registry::import_subsidy_list(*l, path.string(), o, d);
+    } else if (kind == "employee_roster") {
+      auto a = Date::parse(field("as_of"));
+      r = registry::import_employee_roster(*l, path.string(), o, a.value_or(today()));
+    } else {
+      int year = field("year").empty() ? year_of(c) : std::stoi(field("year"));
+      RegionCode parent = c.actor.scope;
+      if (auto p = field("parent"); !p.empty()) {
+        auto pr = RegionCode::parse(p);
+        if (!pr || !c.actor.in_scope(*pr)) fail(403, "out_of_scope", "上级区划不在您的管辖范围内", "parent");
+        parent = *pr;
+      }
+      r = registry::import_targets(*l, path.string(), o, year, parent);
+    }
+    rep = {{"batch_id", r.batch_id}, {"kind", kind}, {"already_imported", r.already_imported},
+           {"committed", r.committed}, {"rows_total", r.rows_total}, {"rows_written", r.rows_written},
+           {"rows_rejected", r.rows_rejected}, {"problems", json::parse(r.report_json())},
+           {"findings", json::array()}};
+    for (auto& fd : r.findings) rep["findings"].push_back({{"row", fd.row}, {"code", fd.code}, {"message", fd.message}});
+    send_json(c.res, 200, rep);
+  }
+
+  void progress(Ctx& c) {
+    need(c, "read");
+    int year = year_of(c);
+    RegionCode under = qregion(c, "under");
+    if (under.empty()) under = c.actor.scope;
+    if (under.empty()) {
+      for (auto& p : policies.all())
+        if (p.year == year) { under = p.region; break; }
+    }
+    if (under.empty() || !c.actor.in_scope(under)) fail(404, "not_found", "区划不在您的管辖范围内", "under");
+    int child_level = under.level() == RegionCode::province ? 4 : under.level() == RegionCode::city ? 6
+                      : under.level() == RegionCode::county ? 9 : 12;
+    int64_t span = 1;
+    for (int k = 0; k < 12 - child_level; ++k) span *= 10;
+    auto [lo, hi] = region_range(under);
+    auto l = pool->lease();
+    struct Agg {
+      int64_t target = 0, enrolled = 0, paid = 0, paid_fen = 0, subsidy_fen = 0;
+      std::string name;
+    };
+    std::map<int64_t, Agg> m;
+    sql(*l).sql_query(
+        "SELECT (place_region / ?) * ?, COUNT(*), SUM(CASE WHEN status = 'paid' THEN 1 ELSE 0 END) FROM enrollments "
+        "WHERE year = ? AND status IN ('registered', 'paid') AND place_region BETWEEN ? AND ? GROUP BY 1",
+        {span, span, year, lo, hi}, [&](const RowView& v) {
+          auto& a = m[v.i(0)];
+          a.enrolled = v.i(1);
+          a.paid = v.i(2);
+        });
+    sql(*l).sql_query(
+        "SELECT (region / ?) * ?, SUM(CASE WHEN channel <> 'department' THEN amount ELSE 0 END), "
+        "SUM(CASE WHEN channel = 'department' THEN amount ELSE 0 END) FROM payments WHERE year = ? AND region "
+        "BETWEEN ? AND ? GROUP BY 1",
+        {span, span, year, lo, hi}, [&](const RowView& v) {
+          auto& a = m[v.i(0)];
+          a.paid_fen = v.i(1);
+          a.subsidy_fen = v.i(2);
+        });
+    for (auto& t : l->targets(under, year)) {
+      if (t.region == under) continue;  // units without their own code (高校) stay at the parent
+      int64_t k = int64_t(t.region.padded_number()) / span * span;
+      m[k].target += t.target;
+    }
+    for (auto& r : l->regions_under(under))
+      if (int(r.code.level()) == child_level) m[int64_t(r.code.padded_number())].name = r.name;
+    json items = json::array();
+    Agg tot;
+    for (auto& [k, a] : m) {
+      RegionCode rc = store::detail::region_from_number(k).at_level(RegionCode::Level(child_level));
+      items.push_back({{"region", rc.str()}, {"name", a.name}, {"target", a.target}, {"enrolled", a.enrolled},
+                       {"paid", a.paid}, {"paid_fen", a.paid_fen}, {"subsidy_fen", a.subsidy_fen},
+                       {"rate", a.target ? double(a.paid) / double(a.target) : 0.0}});
+      tot.target += a.target; tot.enrolled += a.enrolled; tot.paid += a.paid;
+      tot.paid_fen += a.paid_fen; tot.subsidy_fen += a.subsidy_fen;
+    }
+    for (auto& t : l->targets(under, year))
+      if (t.region == under) tot.target += t.target;
+    send_json(c.res, 200,
+              {{"year", year}, {"region", under.str()}, {"region_name", region_name(*l, under)}, {"items", items},
+               {"total", {{"target", tot.target}, {"enrolled", tot.enrolled}, {"paid", tot.paid},
+                          {"paid_fen", tot.paid_fen}, {"subsidy_fen", tot.subsidy_fen},
+                          {"rate", tot.target ? double(tot.paid) / double(tot.target) : 0.0}}}});
+  }
+
+  void public_status(Ctx& c) {
+    if (!public_ip.take(c.req.remote_addr)) fail(429, "too_many_requests", "查询过于频繁，请稍后再试");
+    static const json nothing = {{"found", false}, {"message", "未查询到匹配的参保信息，请核对身份证号和姓名"}};
+    auto id = IdNumber::parse(qp(c, "id_number"), today().plus_days(366));
+    std::string name = qp(c, "name");
+    int year = year_of(c);
+    auto l = pool->lease();
+    std::optional<store::Person> p = id ? l->person(id->str()) : std::nullopt;
+    // Constant-time name comparison; any mismatch answers exactly like an unknown person.
+    bool match = p && !name.empty() && p->name.size() == name.size() &&
+                 sodium_memcmp(p->name.data(), name.data(), name.size()) == 0;
+    if (!match) return send_json(c.res, 200, nothing);
+    std::optional<store::Enrollment> enr;
+    for (auto& e : l->enrollments_of(p->id_number, year))
+      if (store::is_active(e.status)) enr = e;
+    json j = {{"found", true}, {"name", mask_name(p->name)}, {"id_number", mask_id(p->id_number)}, {"year", year},
+              {"enrolled", enr.has_value()}, {"status", enr ? store::status_id(enr->status) : "none"},
+              {"status_label", enr ? store::status_label(enr->status) : "未参保"},
+              {"psn_insu_stas", enr ? "1" : "0"}};
+    const Policy* pol = policies.find(enr ? enr->place : p->hukou, year);
+    if (pol) {
+      registry::FactsChunk fc;
+      registry::fill_facts(*l, {*p}, year, fc);
+      Assessment a;
+      assess(*pol, fc.facts.at(0), today(), a);
+      j["individual_due_fen"] = a.due_known ? json(a.due.fen) : json();
+      j["subsidy_fen"] = a.subsidy.fen;
+      json subs = json::array();
+      for (int k = 0; k < a.nlines; ++k)
+        subs.push_back({{"payer", pol->subsidies.at(size_t(a.lines[k].rule)).payers.at(size_t(a.lines[k].payer)).payer},
+                        {"fen", a.lines[k].amount.fen}});
+      j["subsidies"] = subs;
+      j["coverage_start"] = a.has_coverage ? json(a.coverage_start.str()) : json();
+      j["coverage_end"] = a.has_coverage ? json(a.coverage_end.str()) : json();
+    }
+    json rec = json::array();
+    sql(*l).sql_query("SELECT p.receipt_no FROM payments p WHERE p.person = ? AND p.year = ? AND p.kind = 'payment' "
+                      "AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id) ORDER BY p.id",
+                      {p->id_number, year}, [&](const RowView& v) { rec.push_back(std::string(v.s(0))); });
+    j["receipts"] = rec;
+    send_json(c.res, 200, j);
+  }
+
+  void static_file(const httplib::Request& req, httplib::Response& res) {
+    if (opt.web_dir.empty()) {
+      res.status = 404;
+      res.set_content("canbao: no web UI (--web DIR)", "text/plain; charset=utf-8");
+      return;
+    }
+    namespace fs = std::filesystem;
+    std::string rel = req.path;
+    if (rel.find("..") != std::string::npos) rel = "/";
+    fs::path root = fs::path(opt.web_dir);
+    fs::path p = root / rel.substr(1);
+    std::error_code ec;
+    if (rel == "/" || !fs::is_regular_file(p, ec)) p = root / "index.html";
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+      res.status = 404;
+      res.set_content("not found", "text/plain");
+      return;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (p.filename() != "index.html") res.set_header("Cache-Control", "public, max-age=3600");
+    res.set_content(ss.str(), mime_of(p.string()));
+  }
+};
+
+Server::Server(ServerOptions opt) : impl_(std::make_unique<Impl>(std::move(opt))) {}
+Server::~Server() {
+  stop();
+  impl_->ledger->stop();
+}
+
+int Server::bind() {
+  auto& i = *impl_;
+  if (i.opt.port == 0) i.bound_port = i.http.bind_to_any_port(i.opt.bind);
+  else i.bound_port = i.http.bind_to_port(i.opt.bind, i.opt.port) ? i.opt.port : -1;
+  return i.bound_port;
+}
+
+void Server::run() {
+  impl_->http.listen_after_bind();
+  // listen_after_bind returns after stop(): the thread pool finished in-flight requests.
+  impl_->ledger->stop();
+}
+
+void Server::stop() { impl_->http.stop(); }
+int Server::port() const { return impl_->bound_port; }
+Date Server::today() const { return impl_->today(); }
+
+}  // namespace canbao::server
