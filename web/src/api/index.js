@@ -1,0 +1,91 @@
+// Every endpoint the UI uses, named after docs/api.md. Endpoints marked NEEDED are asked for in
+// web/API-NEEDS.md; pages calling them show 暂无数据 when the server answers 404.
+import { http, downloadUrl } from './http'
+
+export const auth = {
+  login: (username, password) => http.post('/auth/login', { username, password }, { quiet401: true }),
+  logout: () => http.post('/auth/logout'),
+  me: () => http.get('/auth/me', null, { quiet401: true }),
+  csrf: () => http.get('/auth/csrf'),
+  changePassword: (old_password, new_password) => http.post('/auth/password', { old_password, new_password }),
+}
+
+export const regions = {
+  list: (under) => http.get('/regions', { under }),
+}
+
+export const persons = {
+  search: (params) => http.get('/persons', params),
+  get: (key, unmask = false) => http.get('/persons/' + encodeURIComponent(key), unmask ? { unmask: 1 } : null),
+  assessment: (key, year, paid_on) => http.get('/persons/' + encodeURIComponent(key) + '/assessment', { year, paid_on }),
+}
+
+export const households = {
+  get: (id) => http.get('/households/' + encodeURIComponent(id)),
+}
+
+export const enrollments = {
+  create: (body) => http.post('/enrollments', body),
+  list: (params) => http.get('/enrollments', params),
+}
+
+export const payments = {
+  create: (body) => http.post('/payments', body),
+  reverse: (id, reason, idempotency_key) => http.post('/payments/' + id + '/reverse', { reason, idempotency_key }),
+  list: (params) => http.get('/payments', params),
+  get: (id) => http.get('/payments/' + id),
+  subsidy: (body) => http.post('/subsidy-payments', body),
+}
+
+export const receipts = {
+  get: (no) => http.get('/receipts/' + encodeURIComponent(no)),
+  printUrl: (no) => downloadUrl('/receipts/' + encodeURIComponent(no) + '/print'),
+}
+
+export const imports = {
+  upload: (kind, form) => http.upload('/imports/' + kind, form),
+  list: (params) => http.get('/imports', params),
+  get: (id) => http.get('/imports/' + id),
+  templateUrl: (kind) => downloadUrl('/imports/templates/' + kind), // NEEDED
+  problemsUrl: (id) => downloadUrl('/imports/' + id + '/problems.xlsx'), // NEEDED
+}
+
+export const campaign = {
+  progress: (params) => http.get('/progress', params),
+  targets: (params) => http.get('/targets', params),
+  weekly: (params) => http.get('/progress/weekly', params), // NEEDED
+  channels: (params) => http.get('/progress/channels', params), // NEEDED
+  subsidyByPayer: (params) => http.get('/funds/subsidies', params), // NEEDED
+  funds: (params) => http.get('/funds', params), // NEEDED
+  lists: (kind, params) => http.get('/lists/' + kind, params), // NEEDED: unpaid, lapsed, subsidised_not_enrolled, newborns
+  notice: (params) => http.get('/notices', params), // NEEDED
+  reconciliations: (params) => http.get('/reconciliations', params), // NEEDED
+  reconciliation: (id, params) => http.get('/reconciliations/' + id, params), // NEEDED
+  runReconciliation: (body) => http.post('/reconciliations', body), // NEEDED
+  reportWeekly: (params) => http.get('/reports/weekly', params), // NEEDED
+  exportUrl: (path, params) => downloadUrl(path, { ...params, format: 'xlsx' }),
+}
+
+export const policies = {
+  list: () => http.get('/policies'), // NEEDED
+  get: (id) => http.get('/policies/' + encodeURIComponent(id)), // NEEDED
+  diff: (a, b) => http.get('/policies/diff', { a, b }), // NEEDED
+  whatif: (body) => http.post('/policies/whatif', body), // NEEDED
+}
+
+export const users = {
+  list: (params) => http.get('/users', params),
+  create: (body) => http.post('/users', body),
+  resetPassword: (id) => http.post('/users/' + id + '/reset-password'),
+  disable: (id) => http.post('/users/' + id + '/disable'),
+}
+
+export const audit = {
+  list: (params) => http.get('/audit', params),
+}
+
+export const publicApi = {
+  status: (params) => http.get('/public/status', params, { quiet401: true }),
+  receiptCheck: (params) => http.get('/public/receipt-check', params, { quiet401: true }),
+  health: () => http.get('/health', null, { quiet401: true }),
+}

@@ -1,0 +1,84 @@
+import { defineStore } from 'pinia'
+import { auth as authApi, regions as regionsApi } from '../api'
+import { setCsrf } from '../api/http'
+import { menuFor, can } from '../router/menu'
+
+export const useAuthStore = defineStore('auth', {
+  state: () => ({
+    user: null,
+    checked: false, // /auth/me answered once
+    region: '', // region selected in the top bar (inside user.region)
+    regionName: '',
+    regionOptions: [],
+  }),
+  getters: {
+    loggedIn: (s) => !!s.user,
+    role: (s) => (s.user ? s.user.role : ''),
+    menu: (s) => (s.user ? menuFor(s.user.role) : []),
+    mustChangePassword: (s) => !!(s.user && s.user.must_change_password),
+  },
+  actions: {
+    can(action) {
+      return can(this.role, action)
+    },
+    setSession(data) {
+      this.user = data.user
+      setCsrf(data.csrf_token)
+      this.checked = true
+      if (!this.region || !this.region.startsWith(data.user.region)) {
+        this.region = data.user.region
+        this.regionName = data.user.region_name || data.user.region
+      }
+    },
+    async fetchMe() {
+      try {
+        const data = await authApi.me()
+        this.setSession(data)
+      } catch {
+        this.user = null
+      }
+      this.checked = true
+      return this.user
+    },
+    async login(username, password) {
+      const data = await authApi.login(username, password)
+      this.region = ''
+      this.setSession(data)
+      return data.user
+    },
+    async logout() {
+      try {
+        await authApi.logout()
+      } catch {
+        /* already gone */
+      }
+      this.clear()
+    },
+    clear() {
+      this.user = null
+      this.region = ''
+      this.regionOptions = []
+      setCsrf('')
+    },
+    async changePassword(oldPw, newPw) {
+      await authApi.changePassword(oldPw, newPw)
+      if (this.user) this.user = { ...this.user, must_change_password: false }
+    },
+    selectRegion(code, name) {
+      if (!this.user || !String(code).startsWith(this.user.region)) return false
+      this.region = code
+      this.regionName = name || code
+      return true
+    },
+    async loadRegions() {
+      if (!this.user) return []
+      try {
+        const data = await regionsApi.list(this.user.region)
+        this.regionOptions = (data && data.items) || []
+      } catch {
+        this.regionOptions = []
+      }
+      return this.regionOptions
+    },
+  },
+})
