@@ -247,6 +247,38 @@ std::string fen_yuan(int64_t fen) { return Money::from_fen(fen).yuan(); }
 
 }  // namespace
 
+void person_facts(store::Store& st, const store::Person& p, int year, OneFacts& out) {
+  const Date year_start = Date::from_ymd(year, 1, 1);
+  PersonFacts f;
+  f.id_number = p.id_number;
+  f.birth = p.birth;
+  f.hukou = p.hukou;
+  f.residence = p.residence;
+  f.disability_grade = p.disability_grade;
+  f.event = p.event;
+  if (p.event_date) f.event_date = *p.event_date;
+  f.employee_months = p.employee_months;
+  f.parent_insured = p.parent_insured;
+  out.dated.clear();
+  for (const auto& c : st.categories_of(p.id_number)) {
+    if (c.valid_to && *c.valid_to < year_start) continue;
+    f.categories |= bit(c.category);
+    if (c.valid_from) {
+      auto pos = std::find_if(out.dated.begin(), out.dated.end(),
+                              [&](const DatedCategory& d) { return d.category == c.category; });
+      if (pos == out.dated.end()) out.dated.push_back({c.category, *c.valid_from});
+      else if (*c.valid_from < pos->since) pos->since = *c.valid_from;
+    }
+  }
+  for (const auto& e : st.enrollments_of(p.id_number, year)) {
+    if (!store::is_active(e.status)) continue;
+    if (e.paid_on) { f.has_paid_on = true; f.paid_on = *e.paid_on; }
+    if (e.registered_on) { f.has_registered_on = true; f.registered_on = *e.registered_on; }
+  }
+  f.dated = std::span<const DatedCategory>(out.dated);
+  out.facts = f;
+}
+
 // ------------------------------------------------------------------ Ledger
 
 struct Ledger::Prepared {
@@ -410,9 +442,9 @@ void Ledger::apply_one(store::Store& st, Prepared& p, Outcome& out) {
     if (status != p.enroll_from) {
       if (status == "paid") {
         std::string no;
-        s.sql_query("SELECT p.receipt_no FROM payments p WHERE p.enrollment = ? AND p.kind = 'payment' AND NOT "
-                    "EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)",
-                    {p.enrollment}, [&](const RowView& v) { no = v.s(0); });
+        s.sql_query("SELECT p.receipt_no FROM payments p WHERE p.person = ? AND p.year = ? AND p.kind = 'payment' "
+                    "AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)",
+                    {p.main.person, p.main.year}, [&](const RowView& v) { no = v.s(0); });
         out.refusal = refusal(409, "already_paid", "该人员本年度已缴费" + (no.empty() ? "" : "，凭证号 " + no), "",
                               nlohmann::json{{"receipt_no", no}});
       } else if (status == "registered") {
@@ -553,9 +585,9 @@ bool check_person(store::Store& st, const PolicySet& policies, const Actor& acto
       return false;
     }
   }
-  registry::FactsChunk fc;
-  registry::fill_facts(st, {*person}, year, fc);
-  PersonFacts f = fc.facts.at(0);
+  OneFacts of;
+  person_facts(st, *person, year, of);
+  PersonFacts f = of.facts;
   f.has_paid_on = true;
   f.paid_on = day;
   if (c.enrollment.registered_on) {
@@ -813,9 +845,9 @@ Outcome Ledger::reverse(const Actor& actor, int64_t payment_id, const std::strin
       // Coverage start of this payment, as assessed for its payment day.
       Date start = pol->coverage_period.first;
       if (auto person = st.person(orig->person)) {
-        registry::FactsChunk fc;
-        registry::fill_facts(st, {*person}, orig->year, fc);
-        PersonFacts f = fc.facts.at(0);
+        OneFacts of;
+        person_facts(st, *person, orig->year, of);
+        PersonFacts f = of.facts;
         f.has_paid_on = true;
         f.paid_on = orig->paid_on;
         Assessment a;

@@ -28,6 +28,7 @@
 #include "core/date.h"
 #include "core/region_code.h"
 #include "ledger/pool.h"
+#include "assess/facts.h"
 #include "policy/policy.h"
 #include "store/store.h"
 
@@ -195,6 +196,13 @@ class Ledger {
 };
 
 // Helpers shared with the server and the import.
+// Facts of one person from indexed per-person reads (registry::fill_facts
+// reads by key range, which suits chunks of a scan, not one person).
+struct OneFacts {
+  std::vector<DatedCategory> dated;
+  PersonFacts facts;
+};
+void person_facts(store::Store& st, const store::Person& p, int year, OneFacts& out);
 std::string amount_words(int64_t fen);  // 人民币大写: 叁佰捌拾元整
 nlohmann::json row_json(const Row& r, bool unmask = false);
 Refusal refusal(int http, std::string code, std::string message, std::string field = {},

@@ -412,9 +412,9 @@ struct Server::Impl {
     const Policy* pol = policies.find(place.empty() ? p.hukou : place, year);
     if (!pol) pol = policies.find(p.hukou, year);
     if (!pol) fail(422, "no_policy", fmt::format("该人员所在地区没有 {} 年度的政策", year));
-    registry::FactsChunk fc;
-    registry::fill_facts(st, {p}, year, fc);
-    PersonFacts f = fc.facts.at(0);
+    ledger::OneFacts of;
+    ledger::person_facts(st, p, year, of);
+    PersonFacts f = of.facts;
     if (paid_on) {
       f.has_paid_on = true;
       f.paid_on = *paid_on;
@@ -1152,10 +1152,10 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
               {"psn_insu_stas", enr ? "1" : "0"}};
     const Policy* pol = policies.find(enr ? enr->place : p->hukou, year);
     if (pol) {
-      registry::FactsChunk fc;
-      registry::fill_facts(*l, {*p}, year, fc);
+      ledger::OneFacts of;
+      ledger::person_facts(*l, *p, year, of);
       Assessment a;
-      assess(*pol, fc.facts.at(0), today(), a);
+      assess(*pol, of.facts, today(), a);
       j["individual_due_fen"] = a.due_known ? json(a.due.fen) : json();
       j["subsidy_fen"] = a.subsidy.fen;
       json subs = json::array();
