@@ -16,6 +16,11 @@ struct Migration {
   int version;
   std::string_view description;
   std::string_view sql;  // statements separated by ';' at line ends
+  // Per-dialect hook (added for migration 3, campaign counters): one script
+  // per engine run whole after `sql` (not split at ';', so SQLite trigger
+  // bodies and PostgreSQL $$-quoted plpgsql functions stay intact). Empty = none.
+  std::string_view sqlite_sql = {};
+  std::string_view postgresql_sql = {};
 };
 
 enum class Dialect { sqlite, postgresql };
