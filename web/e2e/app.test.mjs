@@ -75,7 +75,7 @@ test('person search, household view, assessment trace', async () => {
 
 test('unmasking an ID is a deliberate click and is audited', async () => {
   await page.locator('[data-test=unmask]').first().click()
-  await page.getByRole('button', { name: '查看' }).click()
+  await page.getByRole('button', { name: '查看', exact: true }).click()
   await page.waitForFunction(() => /^\d{17}[\dX]$/.test(document.querySelector('[data-test=id-number]').textContent.trim()))
   const a = await api(page, 'GET', '/audit?page=1&page_size=20')
   assert.equal(a.status, 200)
@@ -139,7 +139,7 @@ test('record a payment with the amount pre-filled, print the receipt', async () 
   let chosen = null
   for (const p of r.data.items) {
     const a = await api(page, 'GET', `/persons/${p.person_key}/assessment?year=2024`)
-    if (a.status === 200 && a.data.eligible && Number.isInteger(a.data.individual_due_fen) && a.data.payment_status === 'accepted') {
+    if (a.status === 200 && a.data.eligible && Number.isInteger(a.data.individual_due_fen) && ['not_paid', 'accepted'].includes(a.data.payment_status)) {
       chosen = { p, a: a.data }
       break
     }

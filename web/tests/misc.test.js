@@ -112,3 +112,18 @@ describe('components', () => {
     expect(w.text()).toBe('148,200.00 元')
   })
 })
+
+import { childRegions } from '../src/utils/regions'
+describe('region tree', () => {
+  it('keeps only direct children when the server answers the whole subtree', () => {
+    const items = [
+      { code: '341702', name: '贵池区' },
+      { code: '341702001', name: '池阳街道' },
+      { code: '341702001001', name: '池阳街道1社区' },
+      { code: '341702002', name: '秋浦街道' },
+    ]
+    expect(childRegions(items, '341702').map((r) => r.name)).toEqual(['池阳街道', '秋浦街道'])
+    expect(childRegions(items, '341702001').map((r) => r.name)).toEqual(['池阳街道1社区'])
+    expect(childRegions(items, '341702001001')).toEqual([])
+  })
+})

@@ -30,10 +30,26 @@ export const useAuthStore = defineStore('auth', {
         this.regionName = data.user.region_name || data.user.region
       }
     },
+    // The server's user object may lack region_name: look it up once in /regions.
+    async ensureRegionName() {
+      const u = this.user
+      if (!u || u.region_name) return
+      try {
+        const data = await regionsApi.list(u.region)
+        const me = ((data && data.items) || []).find((r) => r.code === u.region)
+        if (me) {
+          this.user = { ...u, region_name: me.name }
+          if (this.region === u.region) this.regionName = me.name
+        }
+      } catch {
+        /* keep the code */
+      }
+    },
     async fetchMe() {
       try {
         const data = await authApi.me()
         this.setSession(data)
+        await this.ensureRegionName()
       } catch {
         this.user = null
       }
@@ -44,7 +60,8 @@ export const useAuthStore = defineStore('auth', {
       const data = await authApi.login(username, password)
       this.region = ''
       this.setSession(data)
-      return data.user
+      await this.ensureRegionName()
+      return this.user
     },
     async logout() {
       try {

@@ -99,10 +99,11 @@ export const AUDIT_ACTIONS = {
 }
 
 export const PAYMENT_STATUS = {
-  accepted: { label: '可缴费', type: 'success' },
-  late: { label: '逾期（等待期）', type: 'warning' },
+  not_paid: { label: '未缴费（按期内缴费测算）', type: 'info' },
+  accepted: { label: '缴费日期有效', type: 'success' },
   outside_window: { label: '不在征缴期', type: 'danger' },
-  not_eligible: { label: '不符合参保条件', type: 'danger' },
+  too_late: { label: '过晚：待遇期内无法享受', type: 'danger' },
+  undetermined: { label: '文件未明确截止日', type: 'warning' },
 }
 
 export const SEX = { M: '男', F: '女', '1': '男', '2': '女' }
