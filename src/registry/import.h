@@ -33,6 +33,11 @@ struct ImportOptions {
   Date today;                // bounds ID birth dates (core reads no clock)
   RegionCode scope;          // when set, rows outside it are rejected
   size_t chunk = 20000;      // rows per bulk write
+  // Roster only: also register every written person for this policy year
+  // (参保登记; place = residence when given, else hukou; status paid when the
+  // row has 缴费日期). 0 = persons only. A person already actively enrolled
+  // for the year keeps that enrollment.
+  int enroll_year = 0;
   std::function<void(int64_t rows)> progress;  // called every chunk
 };
 

@@ -476,11 +476,98 @@ CREATE TRIGGER progress_payment AFTER INSERT ON payments
   FOR EACH ROW EXECUTE FUNCTION progress_payment_trg();
 )SQL";
 
+// Version 4: registry bulk-load layout and stored assessments (src/registry,
+// src/store). Persons and households become plain rowid tables whose keys
+// are UNIQUE indexes (persons_id, households_id) rather than table-owned
+// primary keys, so the first big roster load can drop every index, append
+// rows in file order and build the indexes once, sorted, at the end (SQLite
+// rebuilds both tables here; PostgreSQL keeps its heap tables and drops and
+// re-adds the constraints inside the load's own transaction). The roster's
+// undated categories become a column of persons (`categories`, ids joined by
+// ';') instead of one person_categories row each; dated department lists stay
+// in person_categories. `assessments` holds `canbao assess --db` results: one
+// row per person and year, replaced when assessed again.
+constexpr std::string_view kV4 = R"SQL(
+CREATE TABLE assessments (
+  person TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  policy TEXT NOT NULL,
+  place_region BIGINT NOT NULL,
+  enrollment BIGINT,
+  enrollment_status TEXT NOT NULL,
+  eligible INTEGER NOT NULL,
+  ineligible TEXT,
+  standard BIGINT NOT NULL,
+  subsidy BIGINT NOT NULL,
+  due BIGINT NOT NULL,
+  amounts_known INTEGER NOT NULL,
+  subsidy_rule TEXT,
+  subsidy_mode TEXT,
+  subsidy_lines TEXT NOT NULL DEFAULT '[]',
+  payment_status TEXT NOT NULL,
+  coverage_start TEXT,
+  coverage_end TEXT,
+  waiting_until TEXT,
+  reason TEXT,
+  assessed_at TEXT NOT NULL,
+  region BIGINT NOT NULL,
+  PRIMARY KEY (person, year)
+);
+CREATE INDEX assessments_region ON assessments(year, region);
+)SQL";
+
+constexpr std::string_view kV4Sqlite = R"SQL(
+CREATE TABLE households_v4 (
+  id TEXT NOT NULL,
+  region BIGINT NOT NULL,
+  head TEXT
+);
+INSERT INTO households_v4 (rowid, id, region, head) SELECT rowid, id, region, head FROM households;
+DROP TABLE households;
+ALTER TABLE households_v4 RENAME TO households;
+CREATE UNIQUE INDEX households_id ON households(id);
+CREATE INDEX households_region ON households(region);
+
+CREATE TABLE persons_v4 (
+  id_number TEXT NOT NULL,
+  name TEXT NOT NULL,
+  birth TEXT NOT NULL,
+  sex TEXT NOT NULL CHECK (sex IN ('M', 'F')),
+  household TEXT REFERENCES households(id),
+  hukou_region BIGINT NOT NULL,
+  residence_region BIGINT,
+  disability_grade INTEGER,
+  event TEXT,
+  event_date TEXT,
+  employee_months INTEGER,
+  parent_insured INTEGER,
+  deceased_on TEXT,
+  import_batch BIGINT,
+  region BIGINT NOT NULL,
+  categories TEXT
+);
+INSERT INTO persons_v4 (rowid, id_number, name, birth, sex, household, hukou_region, residence_region,
+  disability_grade, event, event_date, employee_months, parent_insured, deceased_on, import_batch, region)
+SELECT rowid, id_number, name, birth, sex, household, hukou_region, residence_region, disability_grade, event,
+  event_date, employee_months, parent_insured, deceased_on, import_batch, region FROM persons;
+DROP TABLE persons;
+ALTER TABLE persons_v4 RENAME TO persons;
+CREATE UNIQUE INDEX persons_id ON persons(id_number);
+CREATE INDEX persons_household ON persons(household);
+CREATE INDEX persons_region ON persons(region, id_number);
+)SQL";
+
+constexpr std::string_view kV4Postgres = R"SQL(
+ALTER TABLE persons ADD COLUMN categories TEXT;
+)SQL";
+
 const std::vector<Migration> kMigrations = {
     {1, "registry: regions, households, persons, categories, enrollments, subsidy lists, "
         "employee roster, targets, import batches, audit log", kV1},
     {2, "ledger: payments with receipts, subsidy rows, reversals; users; server keys", kV2},
     {3, "campaign: progress counters kept by triggers, reconciliation runs", kV3, kV3Sqlite, kV3Postgres},
+    {4, "registry: persons and households keyed by unique indexes (bulk loads), roster categories column, "
+        "assessments", kV4, kV4Sqlite, kV4Postgres},
 };
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {

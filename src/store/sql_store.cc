@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -154,15 +155,24 @@ std::vector<Region> SqlStore::regions_under(RegionCode scope) {
 
 // ------------------------------------------------------- households, persons
 
-void SqlStore::put_households(std::span<const Household> hs) {
+void SqlStore::put_households(std::span<const Household> hs) { write_households(hs, true); }
+void SqlStore::insert_households(std::span<const Household> hs) { write_households(hs, false); }
+
+void SqlStore::write_households(std::span<const Household> hs, bool upsert) {
   static const std::string_view cols[] = {"id", "region", "head"};
+  constexpr size_t kSlice = 8192;
   std::vector<Param> ps;
-  ps.reserve(hs.size() * 3);
-  for (const auto& h : hs) ps.insert(ps.end(), {Param(h.id), region_p(h.region), text_or_null(h.head)});
+  ps.reserve(std::min(hs.size(), kSlice) * 3);
   auto tx = transaction();
-  bulk_insert("households", cols, ps,
-              "ON CONFLICT (id) DO UPDATE SET region = excluded.region, "
-              "head = COALESCE(excluded.head, households.head)");
+  for (size_t off = 0; off < hs.size(); off += kSlice) {
+    ps.clear();
+    for (const auto& h : hs.subspan(off, std::min(kSlice, hs.size() - off)))
+      ps.insert(ps.end(), {Param(h.id), region_p(h.region), text_or_null(h.head)});
+    bulk_insert("households", cols, ps,
+                upsert ? "ON CONFLICT (id) DO UPDATE SET region = excluded.region, "
+                         "head = COALESCE(excluded.head, households.head)"
+                       : "");
+  }
   tx.commit();
 }
 
@@ -170,10 +180,31 @@ namespace {
 constexpr std::string_view kPersonCols[] = {
     "id_number", "name",  "birth",           "sex",            "household",   "hukou_region",
     "residence_region", "disability_grade", "event", "event_date", "employee_months", "parent_insured",
-    "deceased_on", "import_batch", "region"};
+    "deceased_on", "import_batch", "region", "categories"};
 constexpr std::string_view kPersonSelect =
     "SELECT id_number, name, birth, sex, household, hukou_region, residence_region, disability_grade, "
-    "event, event_date, employee_months, parent_insured, deceased_on, import_batch FROM persons ";
+    "event, event_date, employee_months, parent_insured, deceased_on, import_batch, categories FROM persons ";
+
+// Roster categories: ids joined by ';' (stable across enum reorderings).
+void categories_text(CategoryMask m, std::string& out) {
+  out.clear();
+  for (int c = 0; c < kCategoryCount; ++c)
+    if (m & bit(Category(c))) {
+      if (!out.empty()) out += ';';
+      out += category_id(Category(c));
+    }
+}
+CategoryMask parse_categories_text(std::string_view t) {
+  CategoryMask m = 0;
+  while (!t.empty()) {
+    auto p = t.find(';');
+    auto item = t.substr(0, p);
+    if (auto c = parse_category(item)) m |= bit(*c);
+    if (p == std::string_view::npos) break;
+    t.remove_prefix(p + 1);
+  }
+  return m;
+}
 
 Person read_person(const RowView& r) {
   Person p;
@@ -191,11 +222,15 @@ Person read_person(const RowView& r) {
   p.parent_insured = r.null(11) ? -1 : int8_t(r.i(11));
   p.deceased_on = r.date(12);
   p.import_batch = r.null(13) ? 0 : r.i(13);
+  p.categories = r.null(14) ? 0 : parse_categories_text(r.s(14));
   return p;
 }
 }  // namespace
 
-void SqlStore::put_persons(std::span<const Person> ps_in) {
+void SqlStore::put_persons(std::span<const Person> ps) { write_persons(ps, true); }
+void SqlStore::insert_persons(std::span<const Person> ps) { write_persons(ps, false); }
+
+void SqlStore::write_persons(std::span<const Person> ps_in, bool upsert) {
   static constexpr std::string_view kConflict =
       "ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, birth = excluded.birth, "
       "sex = excluded.sex, household = excluded.household, hukou_region = excluded.hukou_region, "
@@ -203,16 +238,20 @@ void SqlStore::put_persons(std::span<const Person> ps_in) {
       "event = excluded.event, event_date = excluded.event_date, "
       "employee_months = excluded.employee_months, parent_insured = excluded.parent_insured, "
       "deceased_on = COALESCE(excluded.deceased_on, persons.deceased_on), "
-      "import_batch = excluded.import_batch, region = excluded.region";
+      "import_batch = excluded.import_batch, region = excluded.region, categories = excluded.categories";
   // Parameters are built a slice at a time so a big chunk never holds a
   // second copy of itself in memory.
   constexpr size_t kSlice = 4096;
   std::vector<Param> ps;
   ps.reserve(std::min(ps_in.size(), kSlice) * std::size(kPersonCols));
+  std::vector<std::string> cats(kSlice);  // backing store of the categories params
   auto tx = transaction();
   for (size_t off = 0; off < ps_in.size(); off += kSlice) {
     ps.clear();
+    size_t k = 0;
     for (const auto& p : ps_in.subspan(off, std::min(kSlice, ps_in.size() - off))) {
+      auto& ct = cats[k++];
+      categories_text(p.categories, ct);
       ps.insert(ps.end(),
                 {Param(p.id_number), Param(p.name), Param(p.birth), Param(p.male ? "M" : "F"),
                  text_or_null(p.household), region_p(p.hukou), region_p(p.residence),
@@ -220,11 +259,114 @@ void SqlStore::put_persons(std::span<const Person> ps_in) {
                  p.event == Event::none ? Param() : Param(event_id(p.event)), Param(p.event_date),
                  p.employee_months >= 0 ? Param(p.employee_months) : Param(),
                  p.parent_insured >= 0 ? Param(p.parent_insured) : Param(), Param(p.deceased_on),
-                 p.import_batch ? Param(p.import_batch) : Param(), region_p(p.hukou)});
+                 p.import_batch ? Param(p.import_batch) : Param(), region_p(p.hukou), text_or_null(ct)});
     }
-    bulk_insert("persons", kPersonCols, ps, kConflict);
+    bulk_insert("persons", kPersonCols, ps, upsert ? kConflict : std::string_view());
   }
   tx.commit();
+}
+
+// ---------------------------------------------------------------- bulk loads
+
+namespace {
+// What a first load drops and bulk_end() rebuilds, per engine.
+constexpr std::string_view kSqliteDrop[] = {
+    "DROP INDEX IF EXISTS persons_id",        "DROP INDEX IF EXISTS persons_household",
+    "DROP INDEX IF EXISTS persons_region",    "DROP INDEX IF EXISTS households_id",
+    "DROP INDEX IF EXISTS households_region"};
+constexpr std::string_view kSqliteBuild[] = {
+    "CREATE UNIQUE INDEX households_id ON households(id)",
+    "CREATE INDEX households_region ON households(region)",
+    "CREATE UNIQUE INDEX persons_id ON persons(id_number)",
+    "CREATE INDEX persons_household ON persons(household)",
+    "CREATE INDEX persons_region ON persons(region, id_number)"};
+constexpr std::string_view kPgDrop[] = {
+    "ALTER TABLE enrollments DROP CONSTRAINT IF EXISTS enrollments_person_fkey",
+    "ALTER TABLE persons DROP CONSTRAINT IF EXISTS persons_household_fkey",
+    "ALTER TABLE persons DROP CONSTRAINT IF EXISTS persons_pkey",
+    "ALTER TABLE households DROP CONSTRAINT IF EXISTS households_pkey",
+    "DROP INDEX IF EXISTS persons_household",
+    "DROP INDEX IF EXISTS persons_region",
+    "DROP INDEX IF EXISTS households_region"};
+constexpr std::string_view kPgBuild[] = {
+    "SET LOCAL maintenance_work_mem = '256MB'",
+    "ALTER TABLE households ADD CONSTRAINT households_pkey PRIMARY KEY (id)",
+    "CREATE INDEX households_region ON households(region)",
+    "ALTER TABLE persons ADD CONSTRAINT persons_pkey PRIMARY KEY (id_number)",
+    "CREATE INDEX persons_household ON persons(household)",
+    "CREATE INDEX persons_region ON persons(region, id_number)",
+    // The importer wrote each person's household in the same load: the
+    // constraints hold for these rows and are enforced for every later one.
+    "ALTER TABLE persons ADD CONSTRAINT persons_household_fkey FOREIGN KEY (household) "
+    "REFERENCES households(id) NOT VALID",
+    "ALTER TABLE enrollments ADD CONSTRAINT enrollments_person_fkey FOREIGN KEY (person) "
+    "REFERENCES persons(id_number) NOT VALID"};
+}  // namespace
+
+bool SqlStore::bulk_begin() {
+  if (bulk_dropped_ || !may_drop_indexes()) return false;
+  bool empty = true;
+  q("SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM persons LIMIT 1) a) + "
+    "(SELECT COUNT(*) FROM (SELECT 1 FROM households LIMIT 1) b)",
+    {}, [&](const RowView& r) { empty = r.i(0) == 0; });
+  if (!empty) return false;
+  if (dialect() == Dialect::sqlite)
+    for (auto sql : kSqliteDrop) exec_script(std::string(sql));
+  else
+    for (auto sql : kPgDrop) exec_script(std::string(sql));
+  bulk_dropped_ = true;
+  return true;
+}
+
+void SqlStore::bulk_end() {
+  if (!bulk_dropped_) return;
+  bulk_dropped_ = false;  // a failure below fails the whole load (rolled back)
+  try {
+    if (dialect() == Dialect::sqlite)
+      for (auto sql : kSqliteBuild) exec_script(std::string(sql));
+    else
+      for (auto sql : kPgBuild) exec_script(std::string(sql));
+  } catch (const StoreError& e) {
+    throw StoreError(std::string("索引重建失败（身份证号或户号重复？）/ rebuilding indexes failed: ") + e.what());
+  }
+}
+
+namespace {
+template <class T, class Key>
+bool any_exist(std::span<const T> xs, Key key, std::string_view head,
+               const std::function<void(const std::string&, std::span<const Param>, bool&)>& run) {
+  constexpr size_t kIn = 500;
+  std::vector<Param> ps;
+  std::string sql;
+  bool found = false;
+  for (size_t off = 0; off < xs.size() && !found; off += kIn) {
+    size_t n = std::min(kIn, xs.size() - off);
+    ps.clear();
+    for (size_t i = 0; i < n; ++i) ps.push_back(Param(key(xs[off + i])));
+    sql.assign(head);
+    sql += " IN (";
+    for (size_t i = 0; i < n; ++i) sql += i ? ", ?" : "?";
+    sql += ") LIMIT 1";
+    run(sql, ps, found);
+  }
+  return found;
+}
+}  // namespace
+
+bool SqlStore::any_persons_exist(std::span<const Person> ps) {
+  return any_exist(ps, [](const Person& p) -> std::string_view { return p.id_number; },
+                   "SELECT 1 FROM persons WHERE id_number",
+                   [&](const std::string& sql, std::span<const Param> prm, bool& found) {
+                     query(sql, prm, [&](const RowView&) { found = true; });
+                   });
+}
+
+bool SqlStore::any_households_exist(std::span<const Household> hs) {
+  return any_exist(hs, [](const Household& h) -> std::string_view { return h.id; },
+                   "SELECT 1 FROM households WHERE id",
+                   [&](const std::string& sql, std::span<const Param> prm, bool& found) {
+                     query(sql, prm, [&](const RowView&) { found = true; });
+                   });
 }
 
 std::optional<Household> SqlStore::household(std::string_view id) {
@@ -312,8 +454,19 @@ void SqlStore::add_categories(std::span<const PersonCategory> cs) {
   tx.commit();
 }
 
+namespace {
+void roster_categories(const std::string& person, CategoryMask m, RegionCode region, std::vector<PersonCategory>& out) {
+  for (int c = 0; c < kCategoryCount; ++c)
+    if (m & bit(Category(c)))
+      out.push_back({person, Category(c), "roster", std::nullopt, std::nullopt, std::nullopt, 0, region});
+}
+}  // namespace
+
 std::vector<PersonCategory> SqlStore::categories_of(std::string_view person) {
   std::vector<PersonCategory> out;
+  q("SELECT categories, hukou_region FROM persons WHERE id_number = ?", {person}, [&](const RowView& r) {
+    if (!r.null(0)) roster_categories(std::string(person), parse_categories_text(r.s(0)), r.region(1), out);
+  });
   q(std::string(kCategorySelect) + "WHERE person = ? ORDER BY id", {person},
     [&](const RowView& r) { out.push_back(read_category(r)); });
   return out;
@@ -332,6 +485,18 @@ std::vector<PersonCategory> SqlStore::categories_for(std::span<const Person> chu
     "FROM person_categories t " CANBAO_CHUNK_FILTER "ORDER BY t.person, t.id",
     {lo, lo, chunk.front().id_number, hi, hi, chunk.back().id_number},
     [&](const RowView& r) { out.push_back(read_category(r)); });
+  bool any_roster = false;
+  for (const auto& p : chunk) any_roster |= p.categories != 0;
+  if (any_roster) {
+    // Roster categories first within each person, then the dated lists.
+    std::vector<PersonCategory> merged;
+    merged.reserve(out.size() + chunk.size());
+    for (const auto& p : chunk) roster_categories(p.id_number, p.categories, p.hukou, merged);
+    for (auto& c : out) merged.push_back(std::move(c));
+    std::stable_sort(merged.begin(), merged.end(),
+                     [](const PersonCategory& a, const PersonCategory& b) { return a.person < b.person; });
+    out = std::move(merged);
+  }
   return out;
 }
 
@@ -365,6 +530,37 @@ int64_t SqlStore::add_enrollment(const Enrollment& e) {
       "INSERT INTO enrollments (person, year, place_region, household, status, registered_on, paid_on, "
       "ended_on, note, region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ps);
+}
+
+int64_t SqlStore::add_enrollments(std::span<const Enrollment> es, bool skip_if_active) {
+  static const std::string_view cols[] = {"person", "year", "place_region", "household", "status",
+                                          "registered_on", "paid_on", "ended_on", "note", "region"};
+  auto tx = transaction();
+  int64_t n = 0;
+  if (skip_if_active) {
+    for (const auto& e : es) {
+      bool active = false;
+      q("SELECT 1 FROM enrollments WHERE person = ? AND year = ? AND status IN ('registered', 'paid') LIMIT 1",
+        {e.person, e.year}, [&](const RowView&) { active = true; });
+      if (active) continue;
+      add_enrollment(e);
+      ++n;
+    }
+  } else {
+    constexpr size_t kSlice = 8192;
+    std::vector<Param> ps;
+    for (size_t off = 0; off < es.size(); off += kSlice) {
+      ps.clear();
+      for (const auto& e : es.subspan(off, std::min(kSlice, es.size() - off)))
+        ps.insert(ps.end(), {Param(e.person), Param(e.year), region_p(e.place), text_or_null(e.household),
+                             Param(status_id(e.status)), Param(e.registered_on), Param(e.paid_on),
+                             Param(e.ended_on), Param(e.note), region_p(e.place)});
+      bulk_insert("enrollments", cols, ps, "");
+    }
+    n = int64_t(es.size());
+  }
+  tx.commit();
+  return n;
 }
 
 void SqlStore::update_enrollment(const Enrollment& e) {
@@ -582,6 +778,89 @@ void SqlStore::update_import(const ImportBatch& b) {
   x("UPDATE import_batches SET status = ?, rows_total = ?, rows_written = ?, rows_rejected = ?, report = ? "
     "WHERE id = ?",
     {b.status, b.rows_total, b.rows_written, b.rows_rejected, b.report_json, b.id});
+}
+
+// -------------------------------------------------------------- assessments
+
+namespace {
+constexpr std::string_view kAssessmentCols[] = {
+    "person", "year", "policy", "place_region", "enrollment", "enrollment_status", "eligible", "ineligible",
+    "standard", "subsidy", "due", "amounts_known", "subsidy_rule", "subsidy_mode", "subsidy_lines",
+    "payment_status", "coverage_start", "coverage_end", "waiting_until", "reason", "assessed_at", "region"};
+}  // namespace
+
+void SqlStore::put_assessments(std::span<const StoredAssessment> as) {
+  static const std::string conflict = [] {
+    std::string c = "ON CONFLICT (person, year) DO UPDATE SET ";
+    bool first = true;
+    for (auto col : kAssessmentCols) {
+      if (col == "person" || col == "year") continue;
+      c += first ? "" : ", ";
+      c += fmt::format("{0} = excluded.{0}", col);
+      first = false;
+    }
+    return c;
+  }();
+  const std::string now = now_iso();
+  constexpr size_t kSlice = 4096;
+  std::vector<Param> ps;
+  ps.reserve(std::min(as.size(), kSlice) * std::size(kAssessmentCols));
+  auto tx = transaction();
+  for (size_t off = 0; off < as.size(); off += kSlice) {
+    ps.clear();
+    for (const auto& a : as.subspan(off, std::min(kSlice, as.size() - off)))
+      ps.insert(ps.end(),
+                {Param(a.person), Param(a.year), Param(a.policy), region_p(a.place),
+                 a.enrollment ? Param(a.enrollment) : Param(), Param(a.enrollment_status), Param(int(a.eligible)),
+                 text_or_null(a.ineligible), Param(a.standard_fen), Param(a.subsidy_fen), Param(a.due_fen),
+                 Param(int(a.amounts_known)), text_or_null(a.subsidy_rule), text_or_null(a.subsidy_mode),
+                 Param(a.subsidy_lines_json), Param(a.payment_status), Param(a.coverage_start),
+                 Param(a.coverage_end), Param(a.waiting_until), text_or_null(a.reason),
+                 a.assessed_at.empty() ? Param(now) : Param(a.assessed_at), region_p(a.place)});
+    bulk_insert("assessments", kAssessmentCols, ps, conflict);
+  }
+  tx.commit();
+}
+
+std::optional<StoredAssessment> SqlStore::assessment(std::string_view person, int year) {
+  std::optional<StoredAssessment> out;
+  q("SELECT person, year, policy, place_region, enrollment, enrollment_status, eligible, ineligible, standard, "
+    "subsidy, due, amounts_known, subsidy_rule, subsidy_mode, subsidy_lines, payment_status, coverage_start, "
+    "coverage_end, waiting_until, reason, assessed_at FROM assessments WHERE person = ? AND year = ?",
+    {person, year}, [&](const RowView& r) {
+      StoredAssessment a;
+      a.person = r.s(0);
+      a.year = int(r.i(1));
+      a.policy = r.s(2);
+      a.place = r.region(3);
+      a.enrollment = r.null(4) ? 0 : r.i(4);
+      a.enrollment_status = r.s(5);
+      a.eligible = r.i(6) != 0;
+      if (!r.null(7)) a.ineligible = r.s(7);
+      a.standard_fen = r.i(8);
+      a.subsidy_fen = r.i(9);
+      a.due_fen = r.i(10);
+      a.amounts_known = r.i(11) != 0;
+      if (!r.null(12)) a.subsidy_rule = r.s(12);
+      if (!r.null(13)) a.subsidy_mode = r.s(13);
+      a.subsidy_lines_json = r.s(14);
+      a.payment_status = r.s(15);
+      a.coverage_start = r.date(16);
+      a.coverage_end = r.date(17);
+      a.waiting_until = r.date(18);
+      if (!r.null(19)) a.reason = r.s(19);
+      a.assessed_at = r.s(20);
+      out = std::move(a);
+    });
+  return out;
+}
+
+int64_t SqlStore::count_assessments(RegionCode scope, int year) {
+  auto [lo, hi] = region_range(scope);
+  int64_t n = 0;
+  q("SELECT COUNT(*) FROM assessments WHERE year = ? AND region BETWEEN ? AND ?", {year, lo, hi},
+    [&](const RowView& r) { n = r.i(0); });
+  return n;
 }
 
 // -------------------------------------------------------------------- audit

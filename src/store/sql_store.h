@@ -59,6 +59,15 @@ class SqlStore : public Store {
   void commit_tx() override;
   void rollback_tx() override;
 
+  bool bulk_begin() override;
+  void bulk_end() override;
+  bool any_persons_exist(std::span<const Person> ps) override;
+  bool any_households_exist(std::span<const Household> hs) override;
+  void insert_persons(std::span<const Person> ps) override;
+  void insert_households(std::span<const Household> hs) override;
+  void put_assessments(std::span<const StoredAssessment> as) override;
+  std::optional<StoredAssessment> assessment(std::string_view person, int year) override;
+  int64_t count_assessments(RegionCode scope, int year) override;
   void put_regions(std::span<const Region> regions) override;
   std::optional<Region> region(RegionCode code) override;
   std::vector<Region> regions_under(RegionCode scope) override;
@@ -74,6 +83,7 @@ class SqlStore : public Store {
   std::vector<PersonCategory> categories_of(std::string_view person) override;
   std::vector<PersonCategory> categories_for(std::span<const Person> chunk) override;
   int64_t add_enrollment(const Enrollment& e) override;
+  int64_t add_enrollments(std::span<const Enrollment> es, bool skip_if_active) override;
   void update_enrollment(const Enrollment& e) override;
   std::optional<Enrollment> enrollment(int64_t id) override;
   std::vector<Enrollment> enrollments_of(std::string_view person, std::optional<int> year) override;
@@ -127,6 +137,13 @@ class SqlStore : public Store {
   }
   // Creates schema_version, refuses newer databases, applies pending migrations.
   void migrate(bool apply);
+  // Whether bulk_begin() may drop indexes (SQLite: only with foreign keys off).
+  virtual bool may_drop_indexes() { return true; }
+
+ private:
+  void write_persons(std::span<const Person> ps, bool upsert);
+  void write_households(std::span<const Household> hs, bool upsert);
+  bool bulk_dropped_ = false;
 
  private:
   int depth_ = 0;

@@ -43,11 +43,14 @@ class SqliteStore final : public detail::SqlStore {
     }
     sqlite3_busy_timeout(db_, 10000);
     exec_script("PRAGMA journal_mode=WAL");
-    exec_script("PRAGMA foreign_keys=ON");
     exec_script("PRAGMA synchronous=NORMAL");
     exec_script("PRAGMA cache_size=-65536");  // 64 MiB
     exec_script("PRAGMA temp_store=MEMORY");
+    // Migrations that rebuild a table (version 4) run with foreign keys off,
+    // as SQLite's table-rebuild procedure asks; they copy rows unchanged.
+    exec_script("PRAGMA foreign_keys=OFF");
     migrate(opt.migrate);
+    exec_script("PRAGMA foreign_keys=ON");
   }
   ~SqliteStore() override {
     for (auto& [_, st] : cache_) sqlite3_finalize(st);
@@ -57,10 +60,38 @@ class SqliteStore final : public detail::SqlStore {
   std::string_view engine() const override { return "sqlite"; }
 
   void set_bulk_mode(bool on) override {
-    exec_script(on ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=NORMAL");
-    // Keep the indexes being filled in memory during big loads (256 MiB).
-    exec_script(on ? "PRAGMA cache_size=-262144" : "PRAGMA cache_size=-65536");
+    if (on == bulk_) return;
+    bulk_ = on;
+    if (on) {
+      // The importer checks its own rows (every person's household is in the
+      // same load), so per-row foreign-key lookups are skipped; both pragmas
+      // only take effect outside a transaction.
+      exec_script("PRAGMA foreign_keys=OFF");
+      exec_script("PRAGMA synchronous=OFF");
+      exec_script("PRAGMA cache_size=-524288");  // 512 MiB: tables and index sorts stay in memory
+      exec_script("PRAGMA threads=2");           // the sorter of CREATE INDEX may use a helper thread
+      return;
+    }
+    exec_script("PRAGMA threads=0");
+    exec_script("PRAGMA cache_size=-65536");
+    if (sqlite3_get_autocommit(db_)) {
+      // Durability of the batch as a whole: copy the WAL into the database
+      // and fsync both before returning.
+      exec_script("PRAGMA synchronous=FULL");
+      exec_script("PRAGMA wal_checkpoint(TRUNCATE)");
+      exec_script("PRAGMA foreign_keys=ON");
+    }
+    exec_script("PRAGMA synchronous=NORMAL");
   }
+
+ protected:
+  bool may_drop_indexes() override {
+    int fk = 1;
+    query("PRAGMA foreign_keys", {}, [&](const RowView& r) { fk = int(r.i(0)); });
+    return fk == 0;
+  }
+
+ public:
 
  protected:
   Dialect dialect() const override { return Dialect::sqlite; }
@@ -161,6 +192,7 @@ class SqliteStore final : public detail::SqlStore {
   }
 
   sqlite3* db_ = nullptr;
+  bool bulk_ = false;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 

@@ -64,6 +64,9 @@ struct Person {
   int8_t parent_insured = -1;
   std::optional<Date> deceased_on;
   int64_t import_batch = 0;  // 0 = entered by hand
+  // Undated categories from the roster (人员类别 column). Stored on the
+  // person; categories_of/categories_for return them as source "roster".
+  CategoryMask categories = 0;
 };
 
 struct PersonCategory {
@@ -171,6 +174,27 @@ struct ImportBatch {
   std::string created_at;   // set by the store (UTC ISO 8601)
 };
 
+// One person's stored assessment for a year (`canbao assess --db`).
+struct StoredAssessment {
+  std::string person;       // id_number
+  int year = 0;
+  std::string policy;       // the policy's region code (the jurisdiction bound to the place)
+  RegionCode place;         // enrollment place
+  int64_t enrollment = 0;   // enrollments.id, 0 = none
+  std::string enrollment_status;  // registered | paid | …
+  bool eligible = false;
+  std::string ineligible;   // employee_insured | outside_region | ""
+  int64_t standard_fen = 0, subsidy_fen = 0, due_fen = 0;
+  bool amounts_known = true;  // false: an unspecified rule or a conflict leaves them open
+  std::string subsidy_rule;   // winning rule id, "" none
+  std::string subsidy_mode;   // paid_on_behalf | reimbursed | ""
+  std::string subsidy_lines_json = "[]";  // [{"payer":…,"amount_fen":…,"rule":…}]
+  std::string payment_status;  // not_paid | accepted | outside_window | too_late | undetermined
+  std::optional<Date> coverage_start, coverage_end, waiting_until;
+  std::string reason;       // Chinese, "" when nothing to say
+  std::string assessed_at;  // set by the store when empty
+};
+
 struct AuditEntry {
   std::string at;  // set by the store when empty
   std::string actor, action, entity, entity_id;
@@ -207,8 +231,26 @@ class Store {
   virtual void commit_tx() = 0;
   virtual void rollback_tx() = 0;
   // Bulk mode relaxes durability for big imports (SQLite synchronous=OFF
-  // inside WAL; PG synchronous_commit=off) and is reset afterwards.
+  // inside WAL with foreign-key checks off — the importer checks its own
+  // rows; PG synchronous_commit=off) and is reset afterwards; turning it off
+  // checkpoints and fsyncs, so the batch as a whole is durable. Call outside
+  // a transaction.
   virtual void set_bulk_mode(bool on) = 0;
+
+  // --- bulk loading (imports). Call inside the import's transaction, after
+  // set_bulk_mode(true). When persons and households are both empty (the
+  // first load) the engine drops their indexes and key constraints and
+  // returns true: rows then go in by plain insert_* in file order, and
+  // bulk_end() rebuilds everything, sorted, in the same transaction (a
+  // rolled-back load leaves the schema as it was). Returns false otherwise
+  // (indexes stay; use any_*_exist to pick insert_* or put_* per chunk).
+  virtual bool bulk_begin() = 0;
+  virtual void bulk_end() = 0;
+  virtual bool any_persons_exist(std::span<const Person> ps) = 0;
+  virtual bool any_households_exist(std::span<const Household> hs) = 0;
+  // Plain inserts (no upsert): fail on an existing key.
+  virtual void insert_persons(std::span<const Person> ps) = 0;
+  virtual void insert_households(std::span<const Household> hs) = 0;
 
   // --- regions (division tree)
   virtual void put_regions(std::span<const Region> regions) = 0;  // upsert by code
@@ -235,6 +277,10 @@ class Store {
 
   // --- enrollments
   virtual int64_t add_enrollment(const Enrollment& e) = 0;  // returns id
+  // Many at once (roster imports with a year). skip_if_active: a person who
+  // already holds an active enrollment for the year keeps it and gets none.
+  // Returns the number written.
+  virtual int64_t add_enrollments(std::span<const Enrollment> es, bool skip_if_active) = 0;
   virtual void update_enrollment(const Enrollment& e) = 0;  // by id
   virtual std::optional<Enrollment> enrollment(int64_t id) = 0;
   virtual std::vector<Enrollment> enrollments_of(std::string_view person, std::optional<int> year) = 0;
@@ -261,6 +307,11 @@ class Store {
   virtual std::optional<ImportBatch> find_import(std::string_view kind, std::string_view fingerprint) = 0;
   virtual int64_t add_import(const ImportBatch& b) = 0;  // returns id
   virtual void update_import(const ImportBatch& b) = 0;   // counts, status, report by id
+
+  // --- assessments (upsert by person and year)
+  virtual void put_assessments(std::span<const StoredAssessment> as) = 0;
+  virtual std::optional<StoredAssessment> assessment(std::string_view person, int year) = 0;
+  virtual int64_t count_assessments(RegionCode scope, int year) = 0;
 
   // --- audit (same transaction as the change)
   virtual void audit(const AuditEntry& e) = 0;
