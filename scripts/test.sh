@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds canbao and runs every test: the C++ suites in Release and in
-# ASan+UBSan (the store suites against a throwaway PostgreSQL), a bounded
-# fuzz run of the file readers, and the web UI's unit and browser tests.
+# Builds canbao and runs every test: the C++ suites in ASan+UBSan and in
+# Release (the store suites against a throwaway PostgreSQL), a bounded fuzz
+# run of the file readers, and the web UI's unit and browser tests against a
+# real `canbao serve` in Debian's chromium.
 # Usage: scripts/test.sh            (from a fresh clone on Debian 12)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,11 +17,23 @@ eval "$(bash .ci/pg.sh start)"
 trap 'bash .ci/pg.sh stop >/dev/null 2>&1 || true' EXIT
 export CANBAO_PG_URL
 
-for preset in asan release; do
-  echo "== build ($preset)"
-  cmake --preset "$preset" >/dev/null
-  cmake --build --preset "$preset" -j "$JOBS"
-  echo "== test ($preset)"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --preset "$preset" -j "$JOBS" --timeout 900
-done
+echo "== build and test (asan)"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$JOBS"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j "$JOBS" --timeout 900
+
+echo "== build (release)"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$JOBS"
+
+echo "== web: unit tests and browser tests against the real server"
+(
+  cd web
+  npm ci --no-audit --no-fund
+  npm run build
+  npm test
+  CANBAO_BIN="$PWD/../build/release/canbao" npm run e2e
+)
+
+echo "== test (release)"
+ctest --preset release -j "$JOBS" --timeout 900
