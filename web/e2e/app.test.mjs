@@ -280,3 +280,24 @@ test('public resident page works on a phone', async () => {
     await close(ctx3)
   }
 })
+
+test('a department user sees no residents payments', async () => {
+  const ctx4 = await launch()
+  const p4 = await ctx4.newPage()
+  try {
+    await login(p4, 'minzheng')
+    const menu = await p4.locator('[data-test=sidebar]').innerText()
+    assert.doesNotMatch(menu, /缴费管理/)
+    const r = await api(p4, 'GET', '/payments?page_size=1')
+    assert.equal(r.status, 403)
+    await p4.goto(BASE + '/payment/ledger')
+    await p4.waitForSelector('[data-test=forbidden]')
+    await p4.goto(BASE + '/campaign/funds')
+    await p4.waitForSelector('[data-test=subsidy-add]')
+    await p4.click('[data-test=subsidy-add]')
+    await p4.waitForSelector('[data-test=subsidy-dialog]')
+    await shot(p4, '30-department-subsidy', { fullPage: false })
+  } finally {
+    await close(ctx4)
+  }
+})

@@ -31,6 +31,7 @@ export async function close(ctx) {
 
 export async function shot(page, name, opts = {}) {
   await page.waitForTimeout(opts.wait ?? 400)
+  if (opts.fullPage ?? true) await page.evaluate(() => window.scrollTo(0, 0)) // sticky header/menu at their place
   await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: opts.fullPage ?? true })
 }
 
