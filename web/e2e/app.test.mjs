@@ -288,7 +288,7 @@ test('a department user sees no residents payments', async () => {
     await login(p4, 'minzheng')
     const menu = await p4.locator('[data-test=sidebar]').innerText()
     assert.doesNotMatch(menu, /缴费管理/)
-    const r = await api(p4, 'GET', '/payments?page_size=1')
+    const r = await api(p4, 'GET', '/payments?kind=payment&page_size=1')
     assert.equal(r.status, 403)
     await p4.goto(BASE + '/payment/ledger')
     await p4.waitForSelector('[data-test=forbidden]')
