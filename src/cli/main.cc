@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   canbao::cli::add_serve_commands(app, exit_code);
   canbao::cli::add_user_commands(app, exit_code);
   canbao::cli::add_import_payments_command(app, exit_code);
+  canbao::cli::add_report_commands(app, exit_code);    // campaign
+  canbao::cli::add_reconcile_command(app, exit_code);  // campaign
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
