@@ -29,14 +29,18 @@ export function ruleGroup(rule) {
   return '其他'
 }
 
-/** Classify an outcome: 'skipped' (不适用), 'beaten' (被更高资助替代), 'open' (需本地配置),
- *  'refused' (不符合 / 不在), 'applied' otherwise. */
+/** Classify an outcome, following the engine's wording (src/assess/engine.cc):
+ *  'skipped' 不适用…, 'beaten' 符合但未采用/不适用/无需配置…, 'conflict' 冲突…,
+ *  'open' …需本地配置, 'refused' 不符合… / 缴费日…不在…征缴期内, 'projected' 未缴费：按…预计,
+ *  'applied' otherwise. */
 export function outcomeKind(outcome) {
   const o = String(outcome || '')
   if (/^不适用/.test(o)) return 'skipped'
-  if (/被.*(替代|覆盖|取代)|低于|未采用|不重复/.test(o)) return 'beaten'
-  if (/需本地配置|未规定|原有政策/.test(o)) return 'open'
-  if (/^不符合|不在.*期内|不予|拒绝/.test(o)) return 'refused'
+  if (/^冲突/.test(o)) return 'conflict'
+  if (/^符合但/.test(o)) return 'beaten'
+  if (/需本地配置/.test(o)) return 'open'
+  if (/^不符合|不在本人适用的征缴期/.test(o)) return 'refused'
+  if (/^未缴费/.test(o)) return 'projected'
   return 'applied'
 }
 
@@ -44,8 +48,10 @@ export const KIND_META = {
   applied: { label: '适用', type: 'success' },
   skipped: { label: '不适用', type: 'info' },
   beaten: { label: '未采用', type: 'warning' },
+  conflict: { label: '冲突', type: 'danger' },
   open: { label: '需本地配置', type: 'warning' },
   refused: { label: '不符合', type: 'danger' },
+  projected: { label: '预计', type: 'primary' },
 }
 
 /** Find yuan amounts in a text, e.g. "个人缴费标准380.00元" → ["380.00"]. */
