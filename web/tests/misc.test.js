@@ -127,3 +127,16 @@ describe('region tree', () => {
     expect(childRegions(items, '341702001001')).toEqual([])
   })
 })
+
+import { filenameFrom, isSpreadsheet } from '../src/utils/download'
+describe('downloads', () => {
+  it('reads Chinese file names from Content-Disposition', () => {
+    expect(filenameFrom("attachment; filename=\"weekly.xlsx\"; filename*=UTF-8''%E5%91%A8%E6%8A%A5.xlsx", 'x')).toBe('周报.xlsx')
+    expect(filenameFrom('attachment; filename="notice.xlsx"', 'x')).toBe('notice.xlsx')
+    expect(filenameFrom(null, '导出.xlsx')).toBe('导出.xlsx')
+  })
+  it('recognises spreadsheets', () => {
+    expect(isSpreadsheet('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')).toBe(true)
+    expect(isSpreadsheet('application/json')).toBe(false)
+  })
+})
