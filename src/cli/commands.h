@@ -11,6 +11,9 @@ void add_gen_command(CLI::App& app, int& exit_code);
 void add_serve_commands(CLI::App& app, int& exit_code);   // serve, init, demo-db
 void add_user_commands(CLI::App& app, int& exit_code);    // user add
 void add_import_payments_command(CLI::App& app, int& exit_code);  // import payments
+void add_import_commands(CLI::App& app, int& exit_code);   // import roster|subsidy-list|employee-roster|targets
+void add_regions_commands(CLI::App& app, int& exit_code);  // regions import
+void add_check_commands(CLI::App& app, int& exit_code);    // check duplicates
 void add_report_commands(CLI::App& app, int& exit_code);    // report progress|targets|weekly|mobilisation|notice|funds (campaign)
 void add_reconcile_command(CLI::App& app, int& exit_code);  // reconcile (campaign)
 

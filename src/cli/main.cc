@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   canbao::cli::add_serve_commands(app, exit_code);
   canbao::cli::add_user_commands(app, exit_code);
   canbao::cli::add_import_payments_command(app, exit_code);
+  canbao::cli::add_import_commands(app, exit_code);
+  canbao::cli::add_regions_commands(app, exit_code);
+  canbao::cli::add_check_commands(app, exit_code);
   canbao::cli::add_report_commands(app, exit_code);    // campaign
   canbao::cli::add_reconcile_command(app, exit_code);  // campaign
   try {
