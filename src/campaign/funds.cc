@@ -61,8 +61,9 @@ FundsReport fund_flows(store::Store& st, int year, RegionCode scope, const Polic
     std::map<RegionCode, std::string> names;
     for (auto& r : st.regions_under(scope)) names[r.code] = r.name;
     std::map<RegionCode, int64_t> per;
-    s.sql_query("SELECT region, paid FROM progress_totals WHERE year = ? AND region BETWEEN ? AND ? ORDER BY region",
-                {year, lo, hi}, [&](const RowView& v) {
+    s.sql_query("SELECT region, paid FROM progress_totals WHERE lvl = 12 AND region BETWEEN ? AND ? AND year = ? ORDER BY "
+                "region",
+                {lo, hi, year}, [&](const RowView& v) {
                   if (v.i(1)) per[v.region(0)] += v.i(1);
                 });
     for (auto& [code, n] : per) {

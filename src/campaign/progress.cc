@@ -49,6 +49,22 @@ SELECT region, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(colle
                      AND q.id < p.id AND NOT EXISTS (SELECT 1 FROM payments r2 WHERE r2.reverses = q.id))
 ) t GROUP BY region, year, day)SQL";
 
+// The counter level that answers for places down to `finest`: county
+// roll-ups (lvl 6) for anything at county level or above, township roll-ups
+// (lvl 9), else the places themselves (lvl 12).
+int rollup_level(int finest) { return finest <= 6 ? 6 : finest <= 9 ? 9 : 12; }
+int rollup_level(RegionCode scope) { return scope.empty() ? 6 : rollup_level(int(scope.level())); }
+int next_level(int l) { return l < 4 ? 4 : l < 6 ? 6 : l < 9 ? 9 : 12; }
+
+constexpr std::string_view kRollups = R"SQL(
+INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
+SELECT 9, (region / 1000) * 1000, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen),
+       SUM(subsidy_fen) FROM progress_counters WHERE lvl = 12 GROUP BY (region / 1000) * 1000, year, day)SQL";
+constexpr std::string_view kRollups6 = R"SQL(
+INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
+SELECT 6, (region / 1000000) * 1000000, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen),
+       SUM(subsidy_fen) FROM progress_counters WHERE lvl = 12 GROUP BY (region / 1000000) * 1000000, year, day)SQL";
+
 }  // namespace
 
 Counts counter_totals(store::Store& st, RegionCode scope, int year) {
@@ -57,8 +73,8 @@ Counts counter_totals(store::Store& st, RegionCode scope, int year) {
   sql(st).sql_query(
       "SELECT COALESCE(SUM(registered), 0), COALESCE(SUM(paid), 0), COALESCE(SUM(subsidised), 0), "
       "COALESCE(SUM(collected_fen), 0), COALESCE(SUM(subsidy_fen), 0) FROM progress_totals "
-      "WHERE year = ? AND region BETWEEN ? AND ?",
-      {year, lo, hi}, [&](const RowView& v) { c = read_counts(v, 0); });
+      "WHERE lvl = ? AND region BETWEEN ? AND ? AND year = ?",
+      {rollup_level(scope), lo, hi, year}, [&](const RowView& v) { c = read_counts(v, 0); });
   return c;
 }
 
@@ -75,24 +91,32 @@ ProgressTree progress(store::Store& st, RegionCode root, int year, Date as_of, c
     Counts now, week_ago;
   };
   std::map<int64_t, Place> places;
+  int finest = int(root.level());
+  for (int k = 0; k < opt.depth; ++k) finest = next_level(finest);
+  const int lvl = rollup_level(finest);
   s.sql_query(
       "SELECT region, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_totals "
-      "WHERE year = ? AND region BETWEEN ? AND ?",
-      {year, lo, hi}, [&](const RowView& v) {
+      "WHERE lvl = ? AND region BETWEEN ? AND ? AND year = ?",
+      {lvl, lo, hi, year}, [&](const RowView& v) {
         auto& p = places[v.i(0)];
         p.now = read_counts(v, 1);
         p.week_ago = p.now;
       });
   std::string wa = week_ago.str(), ao = as_of.str();
-  s.sql_query(
-      "SELECT region, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_counters "
-      "WHERE year = ? AND day > ? AND region BETWEEN ? AND ?",
-      {year, std::string_view(wa), lo, hi}, [&](const RowView& v) {
-        auto& p = places[v.i(0)];
-        Counts c = read_counts(v, 2);
-        p.week_ago -= c;
-        if (v.s(1) > std::string_view(ao)) p.now -= c;
-      });
+  auto tail = [&](const RowView& v) {
+    auto& p = places[v.i(0)];
+    Counts c = read_counts(v, 2);
+    p.week_ago -= c;
+    if (v.s(1) > std::string_view(ao)) p.now -= c;
+  };
+  if (lvl == 12)  // a few hundred places: all their days (primary key range)
+    s.sql_query("SELECT region, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_counters "
+                "WHERE lvl = 12 AND region BETWEEN ? AND ? AND year = ? AND day > ?",
+                {lo, hi, year, std::string_view(wa)}, tail);
+  else  // roll-ups: the recent days of every township/county ((lvl, year, day) index; `region + 0` keeps it)
+    s.sql_query("SELECT region, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_counters "
+                "WHERE lvl = ? AND year = ? AND day > ? AND region + 0 BETWEEN ? AND ?",
+                {lvl, year, std::string_view(wa), lo, hi}, tail);
 
   // 2. The tree.
   std::map<std::pair<uint64_t, int>, int> index;  // (padded code, level) → node
@@ -393,7 +417,8 @@ std::vector<std::string> verify_counters(store::Store& st, int year) {
     if (!c.zero()) want[{v.i(0), v.i(1), std::string(v.s(2))}] = c;
   });
   s.sql_query(
-      "SELECT region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_counters", {},
+      "SELECT region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_counters "
+      "WHERE lvl = 12", {},
       [&](const RowView& v) {
         if (year && v.i(1) != year) return;
         Counts c = read_counts(v, 3);
@@ -417,21 +442,41 @@ std::vector<std::string> verify_counters(store::Store& st, int year) {
     if (have_sub[k] != n) out.push_back(fmt::format("{} {}: subsidised counters {} / recount {}", k.first, k.second, have_sub[k], n));
   for (auto& [k, n] : have_sub)
     if (n && !want_sub.count(k)) out.push_back(fmt::format("{} {}: subsidised counters {} / recount 0", k.first, k.second, n));
-  // totals = sum of the day rows
-  std::map<std::pair<int64_t, int64_t>, Counts> tot_days, tot;
-  s.sql_query("SELECT region, year, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), SUM(subsidy_fen) "
-              "FROM progress_counters GROUP BY region, year",
+  // roll-ups = the places' rows truncated to the township / county code
+  for (auto [lv, div] : {std::pair<int, int64_t>{9, 1000}, {6, 1000000}}) {
+    std::map<K, Counts> roll, want_roll;
+    s.sql_query("SELECT region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM "
+                "progress_counters WHERE lvl = 12", {}, [&](const RowView& v) {
+                  if (!year || v.i(1) == year) want_roll[{v.i(0) / div * div, v.i(1), std::string(v.s(2))}] += read_counts(v, 3);
+                });
+    s.sql_query("SELECT region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM "
+                "progress_counters WHERE lvl = ?", {lv}, [&](const RowView& v) {
+                  if (!year || v.i(1) == year) roll[{v.i(0), v.i(1), std::string(v.s(2))}] = read_counts(v, 3);
+                });
+    for (auto& [k, c] : want_roll)
+      if (!(roll[k] == c)) out.push_back(fmt::format("lvl {} {} {} {}: roll-up differs from its places", lv, k.region, k.year, k.day));
+    for (auto& [k, c] : roll)
+      if (!c.zero() && !want_roll.count(k)) out.push_back(fmt::format("lvl {} {} {} {}: roll-up without places", lv, k.region, k.year, k.day));
+  }
+  // totals = sum of the day rows, at every level
+  std::map<std::tuple<int64_t, int64_t, int64_t>, Counts> tot_days, tot;
+  s.sql_query("SELECT lvl, region, year, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), "
+              "SUM(subsidy_fen) FROM progress_counters GROUP BY lvl, region, year",
               {}, [&](const RowView& v) {
-                if (!year || v.i(1) == year) tot_days[{v.i(0), v.i(1)}] = read_counts(v, 2);
+                if (!year || v.i(2) == year) tot_days[{v.i(0), v.i(1), v.i(2)}] = read_counts(v, 3);
               });
-  s.sql_query("SELECT region, year, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_totals", {},
-              [&](const RowView& v) {
-                if (!year || v.i(1) == year) tot[{v.i(0), v.i(1)}] = read_counts(v, 2);
+  s.sql_query("SELECT lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_totals",
+              {}, [&](const RowView& v) {
+                if (!year || v.i(2) == year) tot[{v.i(0), v.i(1), v.i(2)}] = read_counts(v, 3);
               });
   for (auto& [k, c] : tot_days)
-    if (!(tot[k] == c)) out.push_back(fmt::format("{} {}: progress_totals differ from the day counters", k.first, k.second));
+    if (!(tot[k] == c))
+      out.push_back(fmt::format("lvl {} {} {}: progress_totals differ from the day counters", std::get<0>(k),
+                                std::get<1>(k), std::get<2>(k)));
   for (auto& [k, c] : tot)
-    if (!c.zero() && !tot_days.count(k)) out.push_back(fmt::format("{} {}: progress_totals without day counters", k.first, k.second));
+    if (!c.zero() && !tot_days.count(k))
+      out.push_back(fmt::format("lvl {} {} {}: progress_totals without day counters", std::get<0>(k), std::get<1>(k),
+                                std::get<2>(k)));
   return out;
 }
 
@@ -440,12 +485,23 @@ void rebuild_counters(store::Store& st) {
   auto tx = st.transaction();
   s.sql_exec("DELETE FROM progress_counters", {});
   s.sql_exec("DELETE FROM progress_totals", {});
-  s.sql_exec("INSERT INTO progress_counters (region, year, day, registered, paid, subsidised, collected_fen, "
-             "subsidy_fen) " + std::string(kRecount),
+  s.sql_exec("INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, "
+             "subsidy_fen) SELECT 12, t2.* FROM (" + std::string(kRecount) + ") t2",
              {});
-  s.sql_exec("INSERT INTO progress_totals (region, year, registered, paid, subsidised, collected_fen, subsidy_fen) "
-             "SELECT region, year, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), SUM(subsidy_fen) "
-             "FROM progress_counters GROUP BY region, year",
+  rebuild_rollups(st);
+  tx.commit();
+}
+
+void rebuild_rollups(store::Store& st) {
+  auto& s = sql(st);
+  auto tx = st.transaction();
+  s.sql_exec("DELETE FROM progress_counters WHERE lvl <> 12", {});
+  s.sql_exec("DELETE FROM progress_totals", {});
+  s.sql_exec(kRollups, {});
+  s.sql_exec(kRollups6, {});
+  s.sql_exec("INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen) "
+             "SELECT lvl, region, year, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), "
+             "SUM(subsidy_fen) FROM progress_counters GROUP BY lvl, region, year",
              {});
   tx.commit();
 }

@@ -1,10 +1,11 @@
 // Targets and progress (issue 5 §1, DESIGN.md §1 "watches progress").
 //
 // Progress is read from the counters of migration 3 (progress_counters per
-// place, year and day; progress_totals per place and year), which triggers
-// keep in the same transaction as every enrollment change and ledger row.
-// A progress query therefore reads one row per place (village) plus the
-// counter rows after the as-of day minus seven — never the persons.
+// place, year and day; progress_totals per place and year; both also rolled
+// up to township and county codes), which triggers keep in the same
+// transaction as every enrollment change and ledger row. A progress query
+// reads one total row per shown unit at the finest level it shows plus the
+// day rows after the as-of day minus seven — never the persons.
 //
 // What the counters count (day = the day written on the row):
 //   registered     active enrollments (status registered or paid), on registered_on
@@ -107,6 +108,9 @@ std::vector<std::string> verify_counters(store::Store& st, int year);
 // Rebuilds the counters of every year from the rows (after a bulk load that
 // bypassed triggers, or to repair). One transaction.
 void rebuild_counters(store::Store& st);
+// Rebuilds the township/county roll-ups and the totals from the per-place
+// day rows (lvl 12), e.g. after loading those rows in bulk.
+void rebuild_rollups(store::Store& st);
 
 // Seeds the targets table from a policy file's target table (the document's
 // numbers): units matched to regions under the policy region by name, else

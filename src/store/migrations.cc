@@ -218,12 +218,16 @@ CREATE INDEX audit_log_region ON audit_log(region, id);
 // Version 3: campaign (src/campaign). Progress counters per place, year and
 // day, kept in the same transaction as every enrollment change and ledger
 // row by triggers (per dialect below), so progress is a read of a few
-// thousand rows, never a scan of persons. Day = the day written on the row
+// thousand rows, never a scan of persons. lvl 12 = per place (the
+// enrollment's code); lvl 9 / 6 = rolled up to the township / county code
+// (region / 1000 * 1000, region / 10^6 * 10^6), so a county or province
+// view reads a few rows per township or county. Day = the day written on the row
 // (registered_on / paid_on), so counters always equal a recount of the
 // current rows and "change since last week" is a sum over seven days.
 // Also the stored reconciliation runs (数据核对) with their input rows.
 constexpr std::string_view kV3 = R"SQL(
 CREATE TABLE progress_counters (
+  lvl INTEGER NOT NULL,
   region BIGINT NOT NULL,
   year INTEGER NOT NULL,
   day TEXT NOT NULL,
@@ -232,11 +236,12 @@ CREATE TABLE progress_counters (
   subsidised BIGINT NOT NULL DEFAULT 0,
   collected_fen BIGINT NOT NULL DEFAULT 0,
   subsidy_fen BIGINT NOT NULL DEFAULT 0,
-  PRIMARY KEY (region, year, day)
+  PRIMARY KEY (lvl, region, year, day)
 );
-CREATE INDEX progress_counters_day ON progress_counters(year, day);
+CREATE INDEX progress_counters_day ON progress_counters(lvl, year, day);
 
 CREATE TABLE progress_totals (
+  lvl INTEGER NOT NULL,
   region BIGINT NOT NULL,
   year INTEGER NOT NULL,
   registered BIGINT NOT NULL DEFAULT 0,
@@ -244,11 +249,11 @@ CREATE TABLE progress_totals (
   subsidised BIGINT NOT NULL DEFAULT 0,
   collected_fen BIGINT NOT NULL DEFAULT 0,
   subsidy_fen BIGINT NOT NULL DEFAULT 0,
-  PRIMARY KEY (region, year)
+  PRIMARY KEY (lvl, region, year)
 );
 
-INSERT INTO progress_counters (region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-SELECT region, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), SUM(subsidy_fen) FROM (
+INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
+SELECT 12, region, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), SUM(subsidy_fen) FROM (
   SELECT place_region AS region, year, COALESCE(registered_on, '1970-01-01') AS day, 1 AS registered, 0 AS paid,
          0 AS subsidised, 0 AS collected_fen, 0 AS subsidy_fen
     FROM enrollments WHERE status IN ('registered', 'paid')
@@ -266,9 +271,17 @@ SELECT region, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(colle
                      AND q.id < p.id AND NOT EXISTS (SELECT 1 FROM payments r2 WHERE r2.reverses = q.id))
 ) t GROUP BY region, year, day;
 
-INSERT INTO progress_totals (region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
-SELECT region, year, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), SUM(subsidy_fen)
-  FROM progress_counters GROUP BY region, year;
+INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
+SELECT 9, (region / 1000) * 1000, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen),
+       SUM(subsidy_fen) FROM progress_counters WHERE lvl = 12 GROUP BY (region / 1000) * 1000, year, day;
+
+INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
+SELECT 6, (region / 1000000) * 1000000, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen),
+       SUM(subsidy_fen) FROM progress_counters WHERE lvl = 12 GROUP BY (region / 1000000) * 1000000, year, day;
+
+INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
+SELECT lvl, region, year, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), SUM(subsidy_fen)
+  FROM progress_counters GROUP BY lvl, region, year;
 
 CREATE TABLE reconciliation_runs (
   id {{ID}},
@@ -340,17 +353,49 @@ CREATE VIEW progress_delta AS
   SELECT region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_counters WHERE 0;
 
 CREATE TRIGGER progress_delta_apply INSTEAD OF INSERT ON progress_delta BEGIN
-  INSERT INTO progress_counters (region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (NEW.region, NEW.year, NEW.day, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
-  ON CONFLICT (region, year, day) DO UPDATE SET
+  INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
+  VALUES (12, NEW.region, NEW.year, NEW.day, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
+  ON CONFLICT (lvl, region, year, day) DO UPDATE SET
     registered = progress_counters.registered + excluded.registered,
     paid = progress_counters.paid + excluded.paid,
     subsidised = progress_counters.subsidised + excluded.subsidised,
     collected_fen = progress_counters.collected_fen + excluded.collected_fen,
     subsidy_fen = progress_counters.subsidy_fen + excluded.subsidy_fen;
-  INSERT INTO progress_totals (region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (NEW.region, NEW.year, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
-  ON CONFLICT (region, year) DO UPDATE SET
+  INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
+  VALUES (12, NEW.region, NEW.year, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
+  ON CONFLICT (lvl, region, year) DO UPDATE SET
+    registered = progress_totals.registered + excluded.registered,
+    paid = progress_totals.paid + excluded.paid,
+    subsidised = progress_totals.subsidised + excluded.subsidised,
+    collected_fen = progress_totals.collected_fen + excluded.collected_fen,
+    subsidy_fen = progress_totals.subsidy_fen + excluded.subsidy_fen;
+  INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
+  VALUES (9, (NEW.region / 1000) * 1000, NEW.year, NEW.day, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
+  ON CONFLICT (lvl, region, year, day) DO UPDATE SET
+    registered = progress_counters.registered + excluded.registered,
+    paid = progress_counters.paid + excluded.paid,
+    subsidised = progress_counters.subsidised + excluded.subsidised,
+    collected_fen = progress_counters.collected_fen + excluded.collected_fen,
+    subsidy_fen = progress_counters.subsidy_fen + excluded.subsidy_fen;
+  INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
+  VALUES (9, (NEW.region / 1000) * 1000, NEW.year, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
+  ON CONFLICT (lvl, region, year) DO UPDATE SET
+    registered = progress_totals.registered + excluded.registered,
+    paid = progress_totals.paid + excluded.paid,
+    subsidised = progress_totals.subsidised + excluded.subsidised,
+    collected_fen = progress_totals.collected_fen + excluded.collected_fen,
+    subsidy_fen = progress_totals.subsidy_fen + excluded.subsidy_fen;
+  INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
+  VALUES (6, (NEW.region / 1000000) * 1000000, NEW.year, NEW.day, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
+  ON CONFLICT (lvl, region, year, day) DO UPDATE SET
+    registered = progress_counters.registered + excluded.registered,
+    paid = progress_counters.paid + excluded.paid,
+    subsidised = progress_counters.subsidised + excluded.subsidised,
+    collected_fen = progress_counters.collected_fen + excluded.collected_fen,
+    subsidy_fen = progress_counters.subsidy_fen + excluded.subsidy_fen;
+  INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
+  VALUES (6, (NEW.region / 1000000) * 1000000, NEW.year, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
+  ON CONFLICT (lvl, region, year) DO UPDATE SET
     registered = progress_totals.registered + excluded.registered,
     paid = progress_totals.paid + excluded.paid,
     subsidised = progress_totals.subsidised + excluded.subsidised,
@@ -404,17 +449,49 @@ END;
 constexpr std::string_view kV3Postgres = R"SQL(
 CREATE FUNCTION progress_add(p_region BIGINT, p_year INTEGER, p_day TEXT, p_reg BIGINT, p_paid BIGINT,
                              p_sub BIGINT, p_col BIGINT, p_sf BIGINT) RETURNS void LANGUAGE sql AS $$
-  INSERT INTO progress_counters (region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (p_region, p_year, p_day, p_reg, p_paid, p_sub, p_col, p_sf)
-  ON CONFLICT (region, year, day) DO UPDATE SET
+  INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
+  VALUES (12, p_region, p_year, p_day, p_reg, p_paid, p_sub, p_col, p_sf)
+  ON CONFLICT (lvl, region, year, day) DO UPDATE SET
     registered = progress_counters.registered + EXCLUDED.registered,
     paid = progress_counters.paid + EXCLUDED.paid,
     subsidised = progress_counters.subsidised + EXCLUDED.subsidised,
     collected_fen = progress_counters.collected_fen + EXCLUDED.collected_fen,
     subsidy_fen = progress_counters.subsidy_fen + EXCLUDED.subsidy_fen;
-  INSERT INTO progress_totals (region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (p_region, p_year, p_reg, p_paid, p_sub, p_col, p_sf)
-  ON CONFLICT (region, year) DO UPDATE SET
+  INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
+  VALUES (12, p_region, p_year, p_reg, p_paid, p_sub, p_col, p_sf)
+  ON CONFLICT (lvl, region, year) DO UPDATE SET
+    registered = progress_totals.registered + EXCLUDED.registered,
+    paid = progress_totals.paid + EXCLUDED.paid,
+    subsidised = progress_totals.subsidised + EXCLUDED.subsidised,
+    collected_fen = progress_totals.collected_fen + EXCLUDED.collected_fen,
+    subsidy_fen = progress_totals.subsidy_fen + EXCLUDED.subsidy_fen;
+  INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
+  VALUES (9, (p_region / 1000) * 1000, p_year, p_day, p_reg, p_paid, p_sub, p_col, p_sf)
+  ON CONFLICT (lvl, region, year, day) DO UPDATE SET
+    registered = progress_counters.registered + EXCLUDED.registered,
+    paid = progress_counters.paid + EXCLUDED.paid,
+    subsidised = progress_counters.subsidised + EXCLUDED.subsidised,
+    collected_fen = progress_counters.collected_fen + EXCLUDED.collected_fen,
+    subsidy_fen = progress_counters.subsidy_fen + EXCLUDED.subsidy_fen;
+  INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
+  VALUES (9, (p_region / 1000) * 1000, p_year, p_reg, p_paid, p_sub, p_col, p_sf)
+  ON CONFLICT (lvl, region, year) DO UPDATE SET
+    registered = progress_totals.registered + EXCLUDED.registered,
+    paid = progress_totals.paid + EXCLUDED.paid,
+    subsidised = progress_totals.subsidised + EXCLUDED.subsidised,
+    collected_fen = progress_totals.collected_fen + EXCLUDED.collected_fen,
+    subsidy_fen = progress_totals.subsidy_fen + EXCLUDED.subsidy_fen;
+  INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
+  VALUES (6, (p_region / 1000000) * 1000000, p_year, p_day, p_reg, p_paid, p_sub, p_col, p_sf)
+  ON CONFLICT (lvl, region, year, day) DO UPDATE SET
+    registered = progress_counters.registered + EXCLUDED.registered,
+    paid = progress_counters.paid + EXCLUDED.paid,
+    subsidised = progress_counters.subsidised + EXCLUDED.subsidised,
+    collected_fen = progress_counters.collected_fen + EXCLUDED.collected_fen,
+    subsidy_fen = progress_counters.subsidy_fen + EXCLUDED.subsidy_fen;
+  INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
+  VALUES (6, (p_region / 1000000) * 1000000, p_year, p_reg, p_paid, p_sub, p_col, p_sf)
+  ON CONFLICT (lvl, region, year) DO UPDATE SET
     registered = progress_totals.registered + EXCLUDED.registered,
     paid = progress_totals.paid + EXCLUDED.paid,
     subsidised = progress_totals.subsidised + EXCLUDED.subsidised,

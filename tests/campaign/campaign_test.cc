@@ -321,6 +321,26 @@ TEST_P(CampaignTest, CountersEqualRecountAndRollUpsAddUp) {
                                           "paid_on <= '2023-10-31'"));
   expect_adds_up(t);
   expect_adds_up(early);
+  // Depth 1 reads the township roll-ups (lvl 9), depth 3 the places: same figures.
+  for (Date d : {kToday, Date::from_ymd(2023, 10, 31)}) {
+    ProgressOptions o1;
+    o1.depth = 1;
+    auto a = progress(*l, kGuichi, 2024, d, o1), b = progress(*l, kGuichi, 2024, d);
+    ASSERT_EQ(a.root().children.size(), b.root().children.size());
+    EXPECT_EQ(a.root().now, b.root().now);
+    EXPECT_EQ(a.root().week_ago, b.root().week_ago);
+    for (size_t i = 0; i < a.root().children.size(); ++i) {
+      auto& x = a.nodes[size_t(a.root().children[i])];
+      auto& y = b.nodes[size_t(b.root().children[i])];
+      EXPECT_EQ(x.label(), y.label());
+      EXPECT_EQ(x.now, y.now) << x.label();
+      EXPECT_EQ(x.week_ago, y.week_ago) << x.label();
+      EXPECT_EQ(x.rank, y.rank) << x.label();
+    }
+    // and a city root reads the county roll-ups (lvl 6)
+    auto c = progress(*l, R("3417"), 2024, d, o1);
+    EXPECT_EQ(c.root().now, b.root().now);
+  }
   // Generated townships carry the first document names; the other target
   // units (and 经济开发区, 高校) have no code and stay rows under 贵池区.
   int units = 0, towns = 0;
