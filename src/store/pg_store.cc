@@ -78,13 +78,20 @@ class PgStore final : public detail::SqlStore {
       conn_ = nullptr;
       throw StoreError("无法连接 PostgreSQL / cannot connect to PostgreSQL: " + msg);
     }
-    exec_script("SET client_min_messages = warning");
-    if (!opt.pg_schema.empty()) {
-      if (!valid_ident(opt.pg_schema)) throw StoreError("invalid schema name (use a-z, 0-9, _)");
-      exec_script(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", opt.pg_schema));
-      exec_script(fmt::format("SET search_path TO {}", opt.pg_schema));
+    try {
+      exec_script("SET client_min_messages = warning");
+      if (!opt.pg_schema.empty()) {
+        if (!valid_ident(opt.pg_schema)) throw StoreError("invalid schema name (use a-z, 0-9, _)");
+        exec_script(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", opt.pg_schema));
+        exec_script(fmt::format("SET search_path TO {}", opt.pg_schema));
+      }
+      migrate(opt.migrate);
+    } catch (...) {
+      // The destructor does not run for a constructor that throws.
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw;
     }
-    migrate(opt.migrate);
   }
   ~PgStore() override { PQfinish(conn_); }
 

@@ -41,20 +41,31 @@ class SqliteStore final : public detail::SqlStore {
       db_ = nullptr;
       throw StoreError(fmt::format("无法打开数据库 / cannot open SQLite database {}: {}", path, msg));
     }
-    sqlite3_busy_timeout(db_, 10000);
-    exec_script("PRAGMA journal_mode=WAL");
-    exec_script("PRAGMA synchronous=NORMAL");
-    exec_script("PRAGMA cache_size=-65536");  // 64 MiB
-    exec_script("PRAGMA temp_store=MEMORY");
-    // Migrations that rebuild a table (version 4) run with foreign keys off,
-    // as SQLite's table-rebuild procedure asks; they copy rows unchanged.
-    exec_script("PRAGMA foreign_keys=OFF");
-    migrate(opt.migrate);
-    exec_script("PRAGMA foreign_keys=ON");
+    try {
+      sqlite3_busy_timeout(db_, 10000);
+      exec_script("PRAGMA journal_mode=WAL");
+      exec_script("PRAGMA synchronous=NORMAL");
+      exec_script("PRAGMA cache_size=-65536");  // 64 MiB
+      exec_script("PRAGMA temp_store=MEMORY");
+      // Migrations that rebuild a table (version 4) run with foreign keys off,
+      // as SQLite's table-rebuild procedure asks; they copy rows unchanged.
+      exec_script("PRAGMA foreign_keys=OFF");
+      migrate(opt.migrate);
+      exec_script("PRAGMA foreign_keys=ON");
+    } catch (...) {
+      // A refused database (e.g. a newer schema) must not leak the connection:
+      // the destructor does not run for a constructor that throws.
+      close();
+      throw;
+    }
   }
-  ~SqliteStore() override {
+  ~SqliteStore() override { close(); }
+
+  void close() {
     for (auto& [_, st] : cache_) sqlite3_finalize(st);
-    sqlite3_close(db_);
+    cache_.clear();
+    if (db_) sqlite3_close(db_);
+    db_ = nullptr;
   }
 
   std::string_view engine() const override { return "sqlite"; }

@@ -1,5 +1,6 @@
 // The batch path gives exactly the single-person answers; what-if and diff.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -32,7 +33,10 @@ PersonColumns population(const Policy& p, int64_t n, uint64_t seed) {
   g.window_open = p.windows[0].open;
   g.window_close = p.windows[0].close.value_or(p.coverage_period.first.plus_days(-1));
   g.allowed_day_max = p.windows[0].day_max;
-  auto path = (std::filesystem::temp_directory_path() / ("canbao-batch-" + p.id + ".csv")).string();
+  // Unique per call: ctest runs suites in parallel.
+  auto path = (std::filesystem::temp_directory_path() /
+               ("canbao-batch-" + p.id + "-" + std::to_string(n) + "-" + std::to_string(seed) + "-" + std::to_string(getpid()) + ".csv"))
+                  .string();
   {
     std::ofstream f(path, std::ios::binary);
     io::generate_roster(g, f);
