@@ -9,6 +9,7 @@
 // one-row-per-transaction durable commit rate measured in the same run.
 //
 //   bench_payments [--persons 120000] [--clients 128] [--seconds 8] [--batch 512]
+//                  [--no-progress-triggers 1]   (cost of migration 3's counters)
 // PostgreSQL too when CANBAO_PG_URL is set.
 #include <httplib.h>
 #include <fmt/format.h>
@@ -35,6 +36,7 @@ namespace {
 struct Args {
   int persons = 120000, clients = 128, seconds = 8;
   size_t batch = 512;
+  bool no_triggers = false;  // drop migration 3's progress triggers in the bench DB (to measure their cost)
 };
 
 double raw_rate(const std::string& url, const store::OpenOptions& oo, double seconds) {
@@ -71,6 +73,17 @@ void run(const std::string& engine, const std::string& url, const store::OpenOpt
     server::create_user(*st, u, "bench-password-1", "bench", false);
     fmt::print("fixture: {} enrolled persons in {:.1f} s\n", fx.persons.size(),
                std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  if (a.no_triggers) {
+    auto st = store::open_store(url, [&] { auto x = oo; x.migrate = false; return x; }());
+    auto& s = dynamic_cast<store::detail::SqlStore&>(*st);
+    if (s.sql_dialect() == store::Dialect::sqlite)
+      s.sql_script("DROP TRIGGER IF EXISTS progress_enrollment_insert; DROP TRIGGER IF EXISTS progress_enrollment_update; "
+                   "DROP TRIGGER IF EXISTS progress_enrollment_delete; DROP TRIGGER IF EXISTS progress_payment_insert;");
+    else
+      s.sql_script("DROP TRIGGER IF EXISTS progress_enrollment ON enrollments; "
+                   "DROP TRIGGER IF EXISTS progress_payment ON payments;");
+    fmt::print("progress triggers dropped in the bench database (measuring their cost)\n");
   }
   double raw = raw_rate(url, oo, 2.0);
   fmt::print("raw one-row-per-transaction durable commits: {:.0f}/s\n", raw);
@@ -139,6 +152,7 @@ void run(const std::string& engine, const std::string& url, const store::OpenOpt
   for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
   std::sort(all.begin(), all.end());
   auto pct = [&](double p) { return all.empty() ? 0.0 : double(all[size_t(p * double(all.size() - 1))]); };
+  auto lf = srv.ledger_figures();
   srv.stop();
   th.join();
   int64_t rows = 0, batches = 0;
@@ -154,6 +168,12 @@ void run(const std::string& engine, const std::string& url, const store::OpenOpt
              pct(0.99), all.empty() ? 0.0 : double(all.back()));
   fmt::print("  ledger rows (kind=payment): {}   raw single-row commit rate: {:.0f}/s   speed-up {:.1f}x\n", rows, raw,
              raw > 0 ? double(ok) / dt / raw : 0.0);
+  if (lf.batches > 0 && lf.writes > 0)
+    fmt::print("  writer: {} batches, mean {:.1f} writes/batch, apply {:.1f} us/write, commit {:.2f} ms/batch, "
+               "busy {:.0f}% of the run\n",
+               lf.batches, double(lf.writes) / double(lf.batches), double(lf.apply_us) / double(lf.writes),
+               double(lf.commit_us) / 1000.0 / double(lf.batches),
+               100.0 * double(lf.apply_us + lf.commit_us) / 1e6 / dt);
 }
 
 }  // namespace
@@ -166,6 +186,7 @@ int main(int argc, char** argv) {
     else if (k == "--clients") a.clients = std::atoi(argv[i + 1]);
     else if (k == "--seconds") a.seconds = std::atoi(argv[i + 1]);
     else if (k == "--batch") a.batch = size_t(std::atoi(argv[i + 1]));
+    else if (k == "--no-progress-triggers") a.no_triggers = std::atoi(argv[i + 1]) != 0;
   }
   auto dir = std::filesystem::temp_directory_path() / "canbao-bench-payments";
   std::filesystem::remove_all(dir);

@@ -4,6 +4,9 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <chrono>
+#include <unordered_map>
+#include <unordered_set>
 #include <filesystem>
 #include <stdexcept>
 
@@ -247,7 +250,8 @@ std::string fen_yuan(int64_t fen) { return Money::from_fen(fen).yuan(); }
 
 }  // namespace
 
-void person_facts(store::Store& st, const store::Person& p, int year, OneFacts& out) {
+void person_facts(store::Store& st, const store::Person& p, int year, OneFacts& out,
+                  const std::vector<store::Enrollment>* enrolled) {
   const Date year_start = Date::from_ymd(year, 1, 1);
   PersonFacts f;
   f.id_number = p.id_number;
@@ -270,7 +274,9 @@ void person_facts(store::Store& st, const store::Person& p, int year, OneFacts& 
       else if (*c.valid_from < pos->since) pos->since = *c.valid_from;
     }
   }
-  for (const auto& e : st.enrollments_of(p.id_number, year)) {
+  std::vector<store::Enrollment> read;
+  if (!enrolled) read = st.enrollments_of(p.id_number, year);
+  for (const auto& e : enrolled ? *enrolled : read) {
     if (!store::is_active(e.status)) continue;
     if (e.paid_on) { f.has_paid_on = true; f.paid_on = *e.paid_on; }
     if (e.registered_on) { f.has_registered_on = true; f.registered_on = *e.registered_on; }
@@ -388,12 +394,21 @@ void Ledger::writer_loop() {
 }
 
 void Ledger::apply_batch(std::vector<std::unique_ptr<Prepared>>& batch) {
+  using Us = std::chrono::microseconds;
+  auto since = [](auto t0) { return std::chrono::duration_cast<Us>(std::chrono::steady_clock::now() - t0).count(); };
   std::vector<Outcome> outs(batch.size());
+  std::vector<Prepared*> items;
+  items.reserve(batch.size());
+  for (auto& p : batch) items.push_back(p.get());
   bool ok = false;
   try {
     auto tx = wst_->transaction();
-    for (size_t i = 0; i < batch.size(); ++i) apply_one(*wst_, *batch[i], outs[i]);
+    auto t0 = std::chrono::steady_clock::now();
+    apply_items(items, outs);
+    apply_us_ += since(t0);
+    auto t1 = std::chrono::steady_clock::now();
     tx.commit();  // durable: one fsync for the whole batch
+    commit_us_ += since(t1);
     ok = true;
   } catch (const std::exception& e) {
     next_seq_.clear();  // counters may have advanced inside the rolled-back batch
@@ -404,7 +419,7 @@ void Ledger::apply_batch(std::vector<std::unique_ptr<Prepared>>& batch) {
       outs[i] = Outcome{};
       try {
         auto tx = wst_->transaction();
-        apply_one(*wst_, *batch[i], outs[i]);
+        apply_items(std::span<Prepared* const>(&items[i], 1), std::span<Outcome>(&outs[i], 1));
         tx.commit();
       } catch (const std::exception& e) {
         next_seq_.clear();
@@ -419,113 +434,194 @@ void Ledger::apply_batch(std::vector<std::unique_ptr<Prepared>>& batch) {
   for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(outs[i]));
 }
 
-void Ledger::apply_one(store::Store& st, Prepared& p, Outcome& out) {
-  auto& s = sql(st);
-  // 1. Idempotency: the key seen before (also earlier in this batch) → the first result.
+namespace {
+// IN lists and multi-row inserts use a few fixed statement shapes so the
+// connection's statement cache stays small: IN lists are padded to kInChunk
+// by repeating the last value; inserts go in power-of-two row counts.
+constexpr size_t kInChunk = 64;
+
+std::string in_list_sql(std::string_view head, size_t n) {
+  std::string sql(head);
+  sql += " IN (";
+  for (size_t k = 0; k < n; ++k) sql += k ? ", ?" : "?";
+  sql += ")";
+  return sql;
+}
+
+template <class T, class Fn>
+void query_in(SqlStore& s, const std::string& sql, const std::vector<T>& values, Fn&& fn) {
+  std::vector<Param> ps;
+  for (size_t at = 0; at < values.size(); at += kInChunk) {
+    ps.clear();
+    for (size_t k = 0; k < kInChunk; ++k) ps.push_back(Param(values[std::min(at + k, values.size() - 1)]));
+    s.sql_query_span(sql, ps, fn);
+  }
+}
+}  // namespace
+
+bool Ledger::replay_or_conflict(Prepared& p, Outcome& out) {
+  auto& s = sql(*wst_);
   std::string h;
-  if (auto prev = find_by_key(s, p.main.idem_key, &h)) {
-    if (h != p.request_hash) {
-      out.refusal = refusal(409, "idempotency_conflict", "该幂等键已用于另一笔不同的缴费请求", "idempotency_key");
-      return;
-    }
-    out.ok = true;
-    out.replayed = true;
-    out.row = *prev;
-    out.children = children_of(s, prev->id);
-    return;
+  auto prev = find_by_key(s, p.main.idem_key, &h);
+  if (!prev) return false;
+  if (h != p.request_hash) {
+    out.refusal = refusal(409, "idempotency_conflict", "该幂等键已用于另一笔不同的缴费请求", "idempotency_key");
+    return true;
   }
-  // 2. What a concurrent writer could have changed since the prepare phase.
-  if (p.enrollment && !p.enroll_from.empty()) {
-    std::string status;
-    s.sql_query("SELECT status FROM enrollments WHERE id = ?", {p.enrollment},
-                [&](const RowView& v) { status = v.s(0); });
-    if (status != p.enroll_from) {
-      if (status == "paid") {
-        std::string no;
-        s.sql_query("SELECT p.receipt_no FROM payments p WHERE p.person = ? AND p.year = ? AND p.kind = 'payment' "
-                    "AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)",
-                    {p.main.person, p.main.year}, [&](const RowView& v) { no = v.s(0); });
-        out.refusal = refusal(409, "already_paid", "该人员本年度已缴费" + (no.empty() ? "" : "，凭证号 " + no), "",
-                              nlohmann::json{{"receipt_no", no}});
-      } else if (status == "registered") {
-        out.refusal = refusal(409, "not_paid", "该缴费已被冲正或尚未缴费");
-      } else {
-        out.refusal = refusal(422, "not_enrolled", "该人员本年度参保登记已失效（" + status + "）");
-      }
-      return;
-    }
-  }
-  if (p.main.kind == Kind::reversal) {
-    bool reversed = false;
-    s.sql_query("SELECT 1 FROM payments WHERE reverses = ?", {p.main.reverses}, [&](const RowView&) { reversed = true; });
-    if (reversed) {
-      out.refusal = refusal(409, "already_reversed", "该笔缴费已冲正，不能重复冲正");
-      return;
-    }
-  }
-  if (p.check_subsidy_dup) {
-    bool dup = false;
-    s.sql_query("SELECT 1 FROM payments p WHERE p.person = ? AND p.year = ? AND p.kind = 'subsidy' AND "
-                "p.payer_name = ? AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)",
-                {p.main.person, p.main.year, p.main.payer_name}, [&](const RowView&) { dup = true; });
-    if (dup) {
-      out.refusal = refusal(409, "already_paid", "该部门对该人员本年度的资助已记账");
-      return;
-    }
-  }
-  // 3. Receipt number: next in (receipt region, year), inside this transaction.
-  Row& m = p.main;
-  m.created_at = store::detail::now_iso();
-  if (m.kind == Kind::payment) {
-    auto k = std::make_pair(int64_t(m.receipt_region.padded_number()), m.year);
-    auto it = next_seq_.find(k);
-    if (it == next_seq_.end()) {
-      int64_t mx = 0;
-      s.sql_query("SELECT COALESCE(MAX(receipt_seq), 0) FROM payments WHERE receipt_region = ? AND year = ?",
-                  {k.first, m.year}, [&](const RowView& v) { mx = v.i(0); });
-      it = next_seq_.emplace(k, mx + 1).first;
-    }
-    m.receipt_seq = it->second++;
-    m.receipt_no = fmt::format("{}-{}-{:08d}", m.receipt_region.str(), m.year, m.receipt_seq);
-    m.verify_code = verify_code(m);
-  }
-  auto insert = [&](Row& r) {
-    r.id = s.sql_insert(
-        "INSERT INTO payments (kind, person, year, enrollment, amount, channel, payer_kind, payer_name, "
-        "subsidy_mode, idem_key, external_txn, request_hash, reverses, parent, reason, collector, paid_on, "
-        "created_at, receipt_region, receipt_seq, receipt_no, verify_code, clct_way, clct_type, policy, "
-        "import_batch, region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?)",
-        {kind_id(r.kind), r.person, r.year, r.enrollment ? Param(r.enrollment) : Param(), r.amount_fen, r.channel,
-         r.payer_kind, text_or_null(r.payer_name), text_or_null(r.subsidy_mode), r.idem_key,
-         text_or_null(r.external_txn), p.request_hash, r.reverses ? Param(r.reverses) : Param(),
-         r.parent ? Param(r.parent) : Param(), text_or_null(r.reason), r.collector, r.paid_on, r.created_at,
-         r.receipt_seq ? region_p(r.receipt_region) : Param(), r.receipt_seq ? Param(r.receipt_seq) : Param(),
-         text_or_null(r.receipt_no), text_or_null(r.verify_code), r.clct_way, r.clct_type, text_or_null(r.policy),
-         r.import_batch ? Param(r.import_batch) : Param(), region_p(r.region)});
-  };
-  insert(m);
-  for (auto& c : p.children) {
-    c.parent = m.id;
-    c.created_at = m.created_at;
-    insert(c);
-  }
-  // 4. Enrollment status follows the ledger.
-  if (p.enrollment && !p.enroll_to.empty())
-    s.sql_exec("UPDATE enrollments SET status = ?, paid_on = ? WHERE id = ?",
-               {p.enroll_to, p.enroll_paid_on, p.enrollment});
-  // 5. Audit, same transaction.
-  nlohmann::json nj = row_json(m);
-  if (!p.children.empty()) {
-    nj["children"] = nlohmann::json::array();
-    for (auto& c : p.children) nj["children"].push_back({{"id", c.id}, {"payer", c.payer_name}, {"amount_fen", c.amount_fen}});
-  }
-  if (!p.audit_new.is_null()) nj["request"] = p.audit_new;
-  st.audit(store::AuditEntry{"", p.actor.username, p.audit_action, "payment", std::to_string(m.id),
-                             p.audit_old.is_null() ? "" : p.audit_old.dump(), nj.dump(), m.region});
   out.ok = true;
-  out.row = m;
-  out.children = p.children;
+  out.replayed = true;
+  out.row = *prev;
+  out.children = children_of(s, prev->id);
+  return true;
+}
+
+void Ledger::apply_items(std::span<Prepared* const> items, std::span<Outcome> outs) {
+  auto& s = sql(*wst_);
+  // 1. Batched reads inside the transaction (the writer holds the write
+  //    lock on SQLite): which idempotency keys exist already, and the
+  //    current status of every enrollment the batch touches. Enrollments
+  //    are also written by registry/campaign code, so their status is read
+  //    here each batch, never cached across batches.
+  std::unordered_set<std::string> existing;
+  std::unordered_map<int64_t, std::string> status;
+  {
+    std::vector<std::string_view> keys;
+    std::vector<int64_t> enr;
+    for (auto* p : items) {
+      keys.push_back(p->main.idem_key);
+      if (p->enrollment && !p->enroll_from.empty()) enr.push_back(p->enrollment);
+    }
+    static const std::string kKeys = in_list_sql("SELECT idem_key FROM payments WHERE idem_key", kInChunk);
+    static const std::string kEnr = in_list_sql("SELECT id, status FROM enrollments WHERE id", kInChunk);
+    if (!keys.empty()) query_in(s, kKeys, keys, [&](const RowView& v) { existing.emplace(v.s(0)); });
+    if (!enr.empty())
+      query_in(s, kEnr, enr, [&](const RowView& v) { status[v.i(0)] = std::string(v.s(1)); });
+  }
+  std::unordered_set<std::string_view> in_batch;  // keys written earlier in this batch
+  std::vector<store::AuditEntry> audits;
+  audits.reserve(items.size());
+  const std::string now = store::detail::now_iso();
+  for (size_t i = 0; i < items.size(); ++i) {
+    Prepared& p = *items[i];
+    Outcome& out = outs[i];
+    // 2. Idempotency: the key seen before (also earlier in this batch) → the first result.
+    if ((existing.count(p.main.idem_key) || in_batch.count(p.main.idem_key)) && replay_or_conflict(p, out)) continue;
+    // 3. What a concurrent writer could have changed since the prepare phase.
+    if (p.enrollment && !p.enroll_from.empty()) {
+      auto it = status.find(p.enrollment);
+      const std::string st = it == status.end() ? std::string() : it->second;
+      if (st != p.enroll_from) {
+        if (st == "paid") {
+          std::string no;
+          s.sql_query("SELECT p.receipt_no FROM payments p WHERE p.person = ? AND p.year = ? AND p.kind = 'payment' "
+                      "AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)",
+                      {p.main.person, p.main.year}, [&](const RowView& v) { no = v.s(0); });
+          out.refusal = refusal(409, "already_paid", "该人员本年度已缴费" + (no.empty() ? "" : "，凭证号 " + no), "",
+                                nlohmann::json{{"receipt_no", no}});
+        } else if (st == "registered") {
+          out.refusal = refusal(409, "not_paid", "该缴费已被冲正或尚未缴费");
+        } else {
+          out.refusal = refusal(422, "not_enrolled", "该人员本年度参保登记已失效（" + st + "）");
+        }
+        continue;
+      }
+    }
+    if (p.main.kind == Kind::reversal) {
+      bool reversed = false;
+      s.sql_query("SELECT 1 FROM payments WHERE reverses = ?", {p.main.reverses},
+                  [&](const RowView&) { reversed = true; });
+      if (reversed) {
+        out.refusal = refusal(409, "already_reversed", "该笔缴费已冲正，不能重复冲正");
+        continue;
+      }
+    }
+    if (p.check_subsidy_dup) {
+      bool dup = false;
+      s.sql_query("SELECT 1 FROM payments p WHERE p.person = ? AND p.year = ? AND p.kind = 'subsidy' AND "
+                  "p.payer_name = ? AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)",
+                  {p.main.person, p.main.year, p.main.payer_name}, [&](const RowView&) { dup = true; });
+      if (dup) {
+        out.refusal = refusal(409, "already_paid", "该部门对该人员本年度的资助已记账");
+        continue;
+      }
+    }
+    // 4. Receipt number: next in (receipt region, year), kept in memory by
+    //    the writer (the only writer of payments), loaded once per key.
+    Row& m = p.main;
+    m.created_at = now;
+    if (m.kind == Kind::payment) {
+      auto k = std::make_pair(int64_t(m.receipt_region.padded_number()), m.year);
+      auto it = next_seq_.find(k);
+      if (it == next_seq_.end()) {
+        int64_t mx = 0;
+        s.sql_query("SELECT COALESCE(MAX(receipt_seq), 0) FROM payments WHERE receipt_region = ? AND year = ?",
+                    {k.first, m.year}, [&](const RowView& v) { mx = v.i(0); });
+        it = next_seq_.emplace(k, mx + 1).first;
+      }
+      m.receipt_seq = it->second++;
+      m.receipt_no = fmt::format("{}-{}-{:08d}", m.receipt_region.str(), m.year, m.receipt_seq);
+      m.verify_code = verify_code(m);
+    }
+    auto insert = [&](Row& r) {
+      r.id = s.sql_insert(
+          "INSERT INTO payments (kind, person, year, enrollment, amount, channel, payer_kind, payer_name, "
+          "subsidy_mode, idem_key, external_txn, request_hash, reverses, parent, reason, collector, paid_on, "
+          "created_at, receipt_region, receipt_seq, receipt_no, verify_code, clct_way, clct_type, policy, "
+          "import_batch, region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+          "?, ?)",
+          {kind_id(r.kind), r.person, r.year, r.enrollment ? Param(r.enrollment) : Param(), r.amount_fen, r.channel,
+           r.payer_kind, text_or_null(r.payer_name), text_or_null(r.subsidy_mode), r.idem_key,
+           text_or_null(r.external_txn), p.request_hash, r.reverses ? Param(r.reverses) : Param(),
+           r.parent ? Param(r.parent) : Param(), text_or_null(r.reason), r.collector, r.paid_on, r.created_at,
+           r.receipt_seq ? region_p(r.receipt_region) : Param(), r.receipt_seq ? Param(r.receipt_seq) : Param(),
+           text_or_null(r.receipt_no), text_or_null(r.verify_code), r.clct_way, r.clct_type, text_or_null(r.policy),
+           r.import_batch ? Param(r.import_batch) : Param(), region_p(r.region)});
+    };
+    insert(m);
+    in_batch.insert(m.idem_key);
+    for (auto& c : p.children) {
+      c.parent = m.id;
+      c.created_at = m.created_at;
+      insert(c);
+      in_batch.insert(c.idem_key);
+    }
+    // 5. Enrollment status follows the ledger (one UPDATE per enrollment).
+    if (p.enrollment && !p.enroll_to.empty()) {
+      s.sql_exec("UPDATE enrollments SET status = ?, paid_on = ? WHERE id = ?",
+                 {p.enroll_to, p.enroll_paid_on, p.enrollment});
+      status[p.enrollment] = p.enroll_to;
+    }
+    // 6. Audit, same transaction (written below as multi-row inserts).
+    nlohmann::json nj = row_json(m);
+    if (!p.children.empty()) {
+      nj["children"] = nlohmann::json::array();
+      for (auto& c : p.children)
+        nj["children"].push_back({{"id", c.id}, {"payer", c.payer_name}, {"amount_fen", c.amount_fen}});
+    }
+    if (!p.audit_new.is_null()) nj["request"] = p.audit_new;
+    audits.push_back(store::AuditEntry{now, p.actor.username, p.audit_action, "payment", std::to_string(m.id),
+                                       p.audit_old.is_null() ? "" : p.audit_old.dump(), nj.dump(), m.region});
+    out.ok = true;
+    out.row = m;
+    out.children = p.children;
+  }
+  // Audit rows: INSERTs of 32/16/…/1 rows (cached statement per shape).
+  std::vector<Param> ps;
+  for (size_t at = 0; at < audits.size();) {
+    size_t n = 32;
+    while (n > audits.size() - at) n /= 2;
+    std::string sql = "INSERT INTO audit_log (at, actor, action, entity, entity_id, old_value, new_value, region) VALUES ";
+    ps.clear();
+    for (size_t k = 0; k < n; ++k) {
+      const auto& e = audits[at + k];
+      sql += k ? ", (?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?)";
+      ps.insert(ps.end(), {Param(e.at), Param(e.actor), Param(e.action), Param(e.entity), text_or_null(e.entity_id),
+                           text_or_null(e.old_json), text_or_null(e.new_json),
+                           e.region.empty() ? Param(0) : region_p(e.region)});
+    }
+    s.sql_exec(sql, std::span<const Param>(ps));
+    at += n;
+  }
 }
 
 // ----------------------------------------------------------- prepare phase
@@ -586,7 +682,7 @@ bool check_person(store::Store& st, const PolicySet& policies, const Actor& acto
     }
   }
   OneFacts of;
-  person_facts(st, *person, year, of);
+  person_facts(st, *person, year, of, &enr);  // enrollments read above
   PersonFacts f = of.facts;
   f.has_paid_on = true;
   f.paid_on = day;

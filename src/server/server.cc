@@ -1221,6 +1221,10 @@ void Server::run() {
 
 void Server::stop() { impl_->http.stop(); }
 int Server::port() const { return impl_->bound_port; }
+Server::LedgerFigures Server::ledger_figures() const {
+  auto f = impl_->ledger->stats();
+  return {f.batches, f.writes, f.apply_us, f.commit_us};
+}
 Date Server::today() const { return impl_->today(); }
 
 }  // namespace canbao::server

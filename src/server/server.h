@@ -38,6 +38,11 @@ class Server {
   void stop();
   int port() const;
   Date today() const;
+  // Group-commit figures of the ledger writer (for bench_payments).
+  struct LedgerFigures {
+    int64_t batches = 0, writes = 0, apply_us = 0, commit_us = 0;
+  };
+  LedgerFigures ledger_figures() const;
 
   struct Impl;
  private:
