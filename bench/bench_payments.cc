@@ -124,6 +124,7 @@ void run(const std::string& engine, const std::string& url, const store::OpenOpt
     ts.emplace_back([&, t] {
       httplib::Client c("127.0.0.1", port);
       c.set_keep_alive(true);
+      c.set_tcp_nodelay(true);  // no Nagle stall between the request's header and body writes
       c.set_read_timeout(30);
       httplib::Headers h = {{"Cookie", cookie}, {"X-CSRF-Token", csrf}};
       auto& my = lat[size_t(t)];
