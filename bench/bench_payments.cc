@@ -143,7 +143,9 @@ void run(const std::string& engine, const std::string& url, const store::OpenOpt
           ++ok;
           my.push_back(ms);
         } else {
-          if (bad++ < 3) fmt::print("error: {} {}\n", r ? r->status : -1, r ? r->body.substr(0, 200) : "");
+          if (bad++ < 3)
+            fmt::print("error: {} {}\n", r ? r->status : -1,
+                       r ? r->body.substr(0, 200) : httplib::to_string(r.error()));
         }
       }
     });
