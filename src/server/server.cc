@@ -441,6 +441,9 @@ struct Server::Impl {
     http.new_task_queue = [n = opt.threads] { return new httplib::ThreadPool(n); };
     http.set_keep_alive_max_count(1000000);
     http.set_keep_alive_timeout(30);
+    // Without it Nagle delays the body of each request behind its headers:
+    // +30–60% payments/s in bench_payments.
+    http.set_tcp_nodelay(true);
     http.set_payload_max_length(200u << 20);
     http.set_read_timeout(60);
 
