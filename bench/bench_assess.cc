@@ -44,17 +44,8 @@ int main(int argc, char** argv) {
 
   auto csv = (std::filesystem::temp_directory_path() / fmt::format("canbao-bench-jincheng-{}.csv", persons)).string();
   if (!std::filesystem::exists(csv)) {
-    io::GenOptions g;
-    g.region = p.region;
-    g.year = p.year;
-    g.persons = persons;
-    g.seed = 1;
-    g.paid_share = 0.6;
-    g.window_open = p.windows[0].open;
-    g.window_close = *p.windows[0].close;
-    g.allowed_day_max = p.windows[0].day_max;
     std::ofstream f(csv, std::ios::binary);
-    io::generate_roster(g, f);
+    io::generate_roster(io::gen_options_for(p, persons), f);
   }
   double mb = std::filesystem::file_size(csv) / 1e6;
   fmt::print("roster: {} persons, {:.0f} MB CSV ({})\n", persons, mb, csv);

@@ -29,17 +29,7 @@ void add_gen_command(CLI::App& app, int& exit_code) {
       return;
     }
     const Policy& p = *load.policy;
-    io::GenOptions g;
-    g.region = p.region;
-    g.year = p.year;
-    g.seed = seed;
-    g.persons = persons;
-    g.paid_share = paid_share;
-    // Payments fall in the general window (the first declared), on allowed days.
-    const auto& w = p.windows.front();
-    g.window_open = w.open;
-    g.window_close = w.close.value_or(p.coverage_period.first.plus_days(-1));
-    g.allowed_day_max = w.day_max;
+    io::GenOptions g = io::gen_options_for(p, persons, seed, paid_share);
     std::ofstream f(out, std::ios::binary);
     if (!f) {
       fmt::print(stderr, "canbao: cannot write {}\n", out);

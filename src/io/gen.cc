@@ -652,4 +652,19 @@ void generate_roster(const GenOptions& opt, std::ostream& os, const std::functio
   if (progress && (done & 0xFFFF) != 0) progress(done);
 }
 
+GenOptions gen_options_for(const Policy& p, int64_t persons, uint64_t seed, double paid_share) {
+  GenOptions g;
+  g.region = p.region;
+  g.year = p.year;
+  g.persons = persons;
+  g.seed = seed;
+  g.paid_share = paid_share;
+  const auto& w = p.windows.front();
+  g.window_open = w.open;
+  // A window the document leaves open closes, for generated payments, the day before cover starts.
+  g.window_close = w.close.value_or(p.coverage_period.first.plus_days(-1));
+  g.allowed_day_max = w.day_max;
+  return g;
+}
+
 }  // namespace canbao::io

@@ -29,6 +29,7 @@
 
 #include "core/date.h"
 #include "core/region_code.h"
+#include "policy/policy.h"
 
 namespace canbao::io {
 
@@ -51,6 +52,10 @@ extern const char* const kRosterHeader;
 // Streams the roster to `out`. Deterministic for (options, seed). Calls
 // progress(rows_done) every 65536 rows and once at the end. Throws
 // std::invalid_argument for an empty region or a year outside 1900..2199.
+// Options for a policy's population: its region and year, payments inside
+// its first (general) window on the window's allowed days.
+GenOptions gen_options_for(const Policy& p, int64_t persons, uint64_t seed = 1, double paid_share = 0.6);
+
 void generate_roster(const GenOptions& opt, std::ostream& out,
                      const std::function<void(int64_t)>& progress = {});
 

@@ -24,15 +24,7 @@ Policy load(const std::string& name) {
 }
 
 PersonColumns population(const Policy& p, int64_t n, uint64_t seed) {
-  io::GenOptions g;
-  g.region = p.region;
-  g.year = p.year;
-  g.persons = n;
-  g.seed = seed;
-  g.paid_share = 0.5;
-  g.window_open = p.windows[0].open;
-  g.window_close = p.windows[0].close.value_or(p.coverage_period.first.plus_days(-1));
-  g.allowed_day_max = p.windows[0].day_max;
+  io::GenOptions g = io::gen_options_for(p, n, seed, 0.5);
   // Unique per call: ctest runs suites in parallel.
   auto path = (std::filesystem::temp_directory_path() /
                ("canbao-batch-" + p.id + "-" + std::to_string(n) + "-" + std::to_string(seed) + "-" + std::to_string(getpid()) + ".csv"))
