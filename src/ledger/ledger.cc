@@ -253,27 +253,9 @@ std::string fen_yuan(int64_t fen) { return Money::from_fen(fen).yuan(); }
 void person_facts(store::Store& st, const store::Person& p, int year, OneFacts& out,
                   const std::vector<store::Enrollment>* enrolled) {
   const Date year_start = Date::from_ymd(year, 1, 1);
-  PersonFacts f;
-  f.id_number = p.id_number;
-  f.birth = p.birth;
-  f.hukou = p.hukou;
-  f.residence = p.residence;
-  f.disability_grade = p.disability_grade;
-  f.event = p.event;
-  if (p.event_date) f.event_date = *p.event_date;
-  f.employee_months = p.employee_months;
-  f.parent_insured = p.parent_insured;
+  PersonFacts f = registry::person_base_facts(p);
   out.dated.clear();
-  for (const auto& c : st.categories_of(p.id_number)) {
-    if (c.valid_to && *c.valid_to < year_start) continue;
-    f.categories |= bit(c.category);
-    if (c.valid_from) {
-      auto pos = std::find_if(out.dated.begin(), out.dated.end(),
-                              [&](const DatedCategory& d) { return d.category == c.category; });
-      if (pos == out.dated.end()) out.dated.push_back({c.category, *c.valid_from});
-      else if (*c.valid_from < pos->since) pos->since = *c.valid_from;
-    }
-  }
+  for (const auto& c : st.categories_of(p.id_number)) registry::add_category(f, out.dated, 0, c, year_start);
   std::vector<store::Enrollment> read;
   if (!enrolled) read = st.enrollments_of(p.id_number, year);
   for (const auto& e : enrolled ? *enrolled : read) {

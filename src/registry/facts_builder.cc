@@ -5,6 +5,32 @@
 
 namespace canbao::registry {
 
+PersonFacts person_base_facts(const store::Person& p) {
+  PersonFacts f;
+  f.id_number = p.id_number;
+  f.birth = p.birth;
+  f.hukou = p.hukou;
+  f.residence = p.residence;
+  f.disability_grade = p.disability_grade;
+  f.event = p.event;
+  if (p.event_date) f.event_date = *p.event_date;
+  f.employee_months = p.employee_months;
+  f.parent_insured = p.parent_insured;
+  return f;
+}
+
+void add_category(PersonFacts& f, std::vector<DatedCategory>& dated, size_t first, const store::PersonCategory& c,
+                  Date year_start) {
+  if (c.valid_to && *c.valid_to < year_start) return;  // ended before the year
+  f.categories |= bit(c.category);
+  if (!c.valid_from) return;
+  // Keep the earliest certification day per category.
+  auto pos = std::find_if(dated.begin() + long(first), dated.end(),
+                          [&](const DatedCategory& d) { return d.category == c.category; });
+  if (pos == dated.end()) dated.push_back({c.category, *c.valid_from});
+  else if (*c.valid_from < pos->since) pos->since = *c.valid_from;
+}
+
 void fill_facts(store::Store& st, std::vector<store::Person> persons, int year, FactsChunk& out) {
   out.persons = std::move(persons);
   out.dated.clear();
@@ -31,31 +57,10 @@ void fill_facts(store::Store& st, std::vector<store::Person> persons, int year, 
   dated_ranges.reserve(out.persons.size());
   out.facts.reserve(out.persons.size());
   for (const auto& p : out.persons) {
-    PersonFacts f;
-    f.id_number = p.id_number;
-    f.birth = p.birth;
-    f.hukou = p.hukou;
-    f.residence = p.residence;
-    f.disability_grade = p.disability_grade;
-    f.event = p.event;
-    if (p.event_date) f.event_date = *p.event_date;
-    f.employee_months = p.employee_months;
-    f.parent_insured = p.parent_insured;
+    PersonFacts f = person_base_facts(p);
     size_t d0 = out.dated.size();
-    if (auto it = cat_at.find(p.id_number); it != cat_at.end()) {
-      for (size_t k = it->second.first; k < it->second.second; ++k) {
-        const auto& c = cats[k];
-        if (c.valid_to && *c.valid_to < year_start) continue;  // ended before the year
-        f.categories |= bit(c.category);
-        if (c.valid_from) {
-          // Keep the earliest certification day per category.
-          auto pos = std::find_if(out.dated.begin() + long(d0), out.dated.end(),
-                                  [&](const DatedCategory& d) { return d.category == c.category; });
-          if (pos == out.dated.end()) out.dated.push_back({c.category, *c.valid_from});
-          else if (*c.valid_from < pos->since) pos->since = *c.valid_from;
-        }
-      }
-    }
+    if (auto it = cat_at.find(p.id_number); it != cat_at.end())
+      for (size_t k = it->second.first; k < it->second.second; ++k) add_category(f, out.dated, d0, cats[k], year_start);
     // An undated roster entry does not override a dated department list: the
     // list's day decides (the engine compares it with the policy's as-of date).
     dated_ranges.push_back({d0, out.dated.size()});

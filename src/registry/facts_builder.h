@@ -27,6 +27,14 @@ struct FactsChunk {
 void build_facts(store::Store& st, RegionCode scope, int year, size_t chunk,
                  const std::function<void(const FactsChunk&)>& fn);
 
+// The facts a stored person carries by itself (no categories, no enrollment days).
+PersonFacts person_base_facts(const store::Person& p);
+// Folds one stored category into `f`: skipped when it ended before the year;
+// its certification day kept in `dated` (entries from `first` on belong to
+// this person), the earliest day winning.
+void add_category(PersonFacts& f, std::vector<DatedCategory>& dated, size_t first, const store::PersonCategory& c,
+                  Date year_start);
+
 // Facts of one chunk of persons (used by build_facts; exposed for tests).
 void fill_facts(store::Store& st, std::vector<store::Person> persons, int year, FactsChunk& out);
 
