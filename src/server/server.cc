@@ -21,6 +21,7 @@
 #include "registry/facts_builder.h"
 #include "registry/import.h"
 #include "registry/rules.h"
+#include "server/api.h"
 #include "server/auth.h"
 #include "store/sql_store.h"
 
@@ -34,54 +35,6 @@ using store::detail::region_p;
 using store::detail::region_range;
 
 namespace {
-
-struct ApiError {
-  int http = 400;
-  std::string code, message, field;
-  json details = nullptr;
-  int64_t row = -1;
-};
-
-[[noreturn]] void fail(int http, std::string code, std::string message, std::string field = {}, json details = nullptr) {
-  throw ApiError{http, std::move(code), std::move(message), std::move(field), std::move(details)};
-}
-
-json error_body(const ApiError& e) {
-  json err = {{"code", e.code},
-              {"message", e.message},
-              {"field", e.field.empty() ? json() : json(e.field)},
-              {"row", e.row >= 0 ? json(e.row) : json()}};
-  if (!e.details.is_null()) err["details"] = e.details;
-  return json{{"error", err}};
-}
-
-Date clock_today() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
-SqlStore& sql(store::Store& st) { return dynamic_cast<SqlStore&>(st); }
-
-std::string cookie_value(const httplib::Request& req, std::string_view name) {
-  std::string c = req.get_header_value("Cookie");
-  size_t p = 0;
-  while (p < c.size()) {
-    size_t e = c.find(';', p);
-    if (e == std::string::npos) e = c.size();
-    std::string_view kv(c.data() + p, e - p);
-    while (!kv.empty() && kv.front() == ' ') kv.remove_prefix(1);
-    if (kv.substr(0, name.size()) == name && kv.size() > name.size() && kv[name.size()] == '=')
-      return std::string(kv.substr(name.size() + 1));
-    p = e + 1;
-  }
-  return {};
-}
-
-bool csrf_equal(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 std::string mime_of(const std::string& path) {
   auto ext = std::filesystem::path(path).extension().string();
@@ -97,183 +50,15 @@ std::string mime_of(const std::string& path) {
   return "application/octet-stream";
 }
 
-std::string html_escape(std::string_view s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
-
 }  // namespace
 
-struct Server::Impl {
-  ServerOptions opt;
-  std::unique_ptr<ledger::StorePool> pool;
-  ledger::PolicySet policies;
-  std::unique_ptr<ledger::Ledger> ledger;
-  std::unique_ptr<PersonKeys> keys;
-  Sessions sessions;
+struct Server::Impl : Api {
   RateLimiter login_user{opt.login_failures, std::chrono::minutes(15)};
   RateLimiter login_ip{opt.login_failures * 4, std::chrono::minutes(15)};
   RateLimiter public_ip{opt.public_per_minute, std::chrono::minutes(1)};
-  httplib::Server http;
   int bound_port = -1;
 
-  struct Ctx {
-    const httplib::Request& req;
-    httplib::Response& res;
-    std::optional<Session> s;
-    ledger::Actor actor;
-  };
-  enum class Access { open, any_session, session };
-
-  explicit Impl(ServerOptions o) : opt(std::move(o)) {
-    if (sodium_init() < 0) throw std::runtime_error("libsodium init failed");
-    pool = std::make_unique<ledger::StorePool>(opt.db, opt.open, opt.pool);
-    if (!opt.policies_dir.empty()) policies = ledger::PolicySet::load_dir(opt.policies_dir);
-    ledger::LedgerOptions lo;
-    lo.batch_max = opt.batch_max;
-    ledger = std::make_unique<ledger::Ledger>(*pool, policies, lo);
-    {
-      auto l = pool->lease();
-      keys = std::make_unique<PersonKeys>(server_key(*l, "person_key"));
-    }
-    setup();
-  }
-
-  Date today() const { return opt.today ? *opt.today : clock_today(); }
-
-  // ------------------------------------------------------------ plumbing
-
-  static void send_json(httplib::Response& res, int status, const json& j) {
-    res.status = status;
-    res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
-  }
-
-  void route(const std::string& method, const std::string& pattern, Access access,
-             std::function<void(Ctx&)> fn) {
-    auto h = [this, access, fn = std::move(fn), method](const httplib::Request& req, httplib::Response& res) {
-      res.set_header("Cache-Control", "no-store");
-      res.set_header("X-Content-Type-Options", "nosniff");
-      Ctx c{req, res, std::nullopt, {}};
-      try {
-        if (access != Access::open) {
-          std::string tok = cookie_value(req, "canbao_session");
-          if (!tok.empty()) c.s = sessions.get(tok);
-          if (!c.s) fail(401, "not_logged_in", "请先登录");
-          if (access == Access::session && c.s->must_change)
-            fail(403, "password_change_required", "首次登录须先修改密码");
-          if (method != "GET" && !csrf_equal(req.get_header_value("X-CSRF-Token"), c.s->csrf))
-            fail(403, "csrf", "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
-          c.actor = c.s->actor();
-        }
-        fn(c);
-      } catch (const ApiError& e) {
-        if (e.http == 429) res.set_header("Retry-After", "60");
-        send_json(res, e.http, error_body(e));
-      } catch (const json::exception& e) {
-        send_json(res, 400, error_body({400, "bad_json", "请求内容不是有效的 JSON 或字段类型不对"}));
-      } catch (const registry::RegistryError& e) {
-        int http = e.code == "duplicate_enrollment" ? 409 : e.code == "unknown_person" ? 404 : 422;
-        send_json(res, http, error_body({http, e.code, e.zh}));
-      } catch (const std::exception& e) {
-        fmt::print(stderr, "canbao serve: {} {}: {}\n", req.method, req.path, e.what());
-        send_json(res, 500, error_body({500, "internal", "服务器内部错误，请稍后重试"}));
-      }
-    };
-    if (method == "GET") http.Get(pattern, h);
-    else if (method == "POST") http.Post(pattern, h);
-    else if (method == "PUT") http.Put(pattern, h);
-    else if (method == "DELETE") http.Delete(pattern, h);
-  }
-
-  static json body(Ctx& c) {
-    if (c.req.body.empty()) return json::object();
-    try {
-      auto j = json::parse(c.req.body);
-      if (!j.is_object()) fail(400, "bad_json", "请求体须为 JSON 对象");
-      return j;
-    } catch (const json::parse_error&) {
-      fail(400, "bad_json", "请求内容不是有效的 JSON");
-    }
-  }
-  static std::string str_field(const json& j, const char* k, bool required = false) {
-    if (!j.contains(k) || j[k].is_null()) {
-      if (required) fail(400, "missing_field", fmt::format("缺少字段 {}", k), k);
-      return {};
-    }
-    if (!j[k].is_string()) fail(400, "bad_field", fmt::format("字段 {} 须为字符串", k), k);
-    return j[k].get<std::string>();
-  }
-  static int64_t int_field(const json& j, const char* k, bool required, int64_t def = 0) {
-    if (!j.contains(k) || j[k].is_null()) {
-      if (required) fail(400, "missing_field", fmt::format("缺少字段 {}", k), k);
-      return def;
-    }
-    if (!j[k].is_number_integer()) fail(400, "bad_field", fmt::format("字段 {} 须为整数", k), k);
-    return j[k].get<int64_t>();
-  }
-  static std::optional<Date> date_field(const json& j, const char* k) {
-    auto s = str_field(j, k);
-    if (s.empty()) return std::nullopt;
-    auto d = Date::parse(s);
-    if (!d) fail(400, "bad_field", fmt::format("字段 {} 须为日期 YYYY-MM-DD", k), k);
-    return d;
-  }
-  static std::string qp(Ctx& c, const char* k) { return c.req.has_param(k) ? c.req.get_param_value(k) : ""; }
-  static int64_t qint(Ctx& c, const char* k, int64_t def) {
-    auto v = qp(c, k);
-    if (v.empty()) return def;
-    try {
-      return std::stoll(v);
-    } catch (...) {
-      fail(400, "bad_field", fmt::format("参数 {} 须为整数", k), k);
-    }
-  }
-  RegionCode qregion(Ctx& c, const char* k) {
-    auto v = qp(c, k);
-    if (v.empty()) return {};
-    auto r = RegionCode::parse(v);
-    if (!r) fail(400, "bad_field", fmt::format("参数 {} 不是有效的区划代码", k), k);
-    return *r;
-  }
-  static void need(Ctx& c, std::string_view perm) {
-    if (!role_may(c.actor.role, perm)) fail(403, "forbidden", "您的角色无权进行此操作");
-  }
-  std::pair<int64_t, int64_t> page(Ctx& c) {
-    int64_t p = std::max<int64_t>(1, qint(c, "page", 1));
-    int64_t ps = std::clamp<int64_t>(qint(c, "page_size", 50), 1, 500);
-    return {p, ps};
-  }
-  int year_of(Ctx& c) {
-    int64_t y = qint(c, "year", 0);
-    if (y) return int(y);
-    return policies.all().empty() ? today().year() + 1 : policies.all().front().year;
-  }
-
-  // Full ID from a person key or an ID number in a URL/body.
-  std::string person_id(std::string_view key) {
-    if (!key.empty() && key[0] == 'p') {
-      if (auto id = keys->decode(key)) return *id;
-      fail(404, "not_found", "未找到该人员");
-    }
-    auto id = IdNumber::parse(key, today().plus_days(366));
-    if (!id) fail(400, "bad_field", "身份证号无效", "person");
-    return id->str();
-  }
-
-  std::string region_name(store::Store& st, RegionCode r) {
-    if (r.empty()) return "";
-    auto reg = st.region(r);
-    return reg ? reg->name : "";
-  }
+  explicit Impl(ServerOptions o) : Api(std::move(o)) { setup(); }
 
   // ------------------------------------------------------------ persons
 
@@ -788,7 +573,6 @@ struct Server::Impl {
                          {"extra", json::parse(t.extra_json, nullptr, false)}});
       send_json(c.res, 200, {{"items", items}});
     });
-    route("GET", "/api/v1/progress", Access::session, [this](Ctx& c) { progress(c); });
 
     // --- audit
     route("GET", "/api/v1/audit", Access::session, [this](Ctx& c) {
@@ -887,6 +671,9 @@ struct Server::Impl {
 
     // --- public
     route("GET", "/api/v1/public/status", Access::open, [this](Ctx& c) { public_status(c); });
+
+    add_campaign_routes(*this);
+    add_policy_routes(*this);
 
     // --- anything else under /api → 404; other paths → the web UI
     route("GET", R"(/api/.*)", Access::open, [](Ctx&) { fail(404, "not_found", "没有这个接口"); });
@@ -1068,70 +855,6 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
            {"findings", json::array()}};
     for (auto& fd : r.findings) rep["findings"].push_back({{"row", fd.row}, {"code", fd.code}, {"message", fd.message}});
     send_json(c.res, 200, rep);
-  }
-
-  void progress(Ctx& c) {
-    need(c, "read");
-    int year = year_of(c);
-    RegionCode under = qregion(c, "under");
-    if (under.empty()) under = c.actor.scope;
-    if (under.empty()) {
-      for (auto& p : policies.all())
-        if (p.year == year) { under = p.region; break; }
-    }
-    if (under.empty() || !c.actor.in_scope(under)) fail(404, "not_found", "区划不在您的管辖范围内", "under");
-    int child_level = under.level() == RegionCode::province ? 4 : under.level() == RegionCode::city ? 6
-                      : under.level() == RegionCode::county ? 9 : 12;
-    int64_t span = 1;
-    for (int k = 0; k < 12 - child_level; ++k) span *= 10;
-    auto [lo, hi] = region_range(under);
-    auto l = pool->lease();
-    struct Agg {
-      int64_t target = 0, enrolled = 0, paid = 0, paid_fen = 0, subsidy_fen = 0;
-      std::string name;
-    };
-    std::map<int64_t, Agg> m;
-    sql(*l).sql_query(
-        "SELECT (place_region / ?) * ?, COUNT(*), SUM(CASE WHEN status = 'paid' THEN 1 ELSE 0 END) FROM enrollments "
-        "WHERE year = ? AND status IN ('registered', 'paid') AND place_region BETWEEN ? AND ? GROUP BY 1",
-        {span, span, year, lo, hi}, [&](const RowView& v) {
-          auto& a = m[v.i(0)];
-          a.enrolled = v.i(1);
-          a.paid = v.i(2);
-        });
-    sql(*l).sql_query(
-        "SELECT (region / ?) * ?, SUM(CASE WHEN channel <> 'department' THEN amount ELSE 0 END), "
-        "SUM(CASE WHEN channel = 'department' THEN amount ELSE 0 END) FROM payments WHERE year = ? AND region "
-        "BETWEEN ? AND ? GROUP BY 1",
-        {span, span, year, lo, hi}, [&](const RowView& v) {
-          auto& a = m[v.i(0)];
-          a.paid_fen = v.i(1);
-          a.subsidy_fen = v.i(2);
-        });
-    for (auto& t : l->targets(under, year)) {
-      if (t.region == under) continue;  // units without their own code (高校) stay at the parent
-      int64_t k = int64_t(t.region.padded_number()) / span * span;
-      m[k].target += t.target;
-    }
-    for (auto& r : l->regions_under(under))
-      if (int(r.code.level()) == child_level) m[int64_t(r.code.padded_number())].name = r.name;
-    json items = json::array();
-    Agg tot;
-    for (auto& [k, a] : m) {
-      RegionCode rc = store::detail::region_from_number(k).at_level(RegionCode::Level(child_level));
-      items.push_back({{"region", rc.str()}, {"name", a.name}, {"target", a.target}, {"enrolled", a.enrolled},
-                       {"paid", a.paid}, {"paid_fen", a.paid_fen}, {"subsidy_fen", a.subsidy_fen},
-                       {"rate", a.target ? double(a.paid) / double(a.target) : 0.0}});
-      tot.target += a.target; tot.enrolled += a.enrolled; tot.paid += a.paid;
-      tot.paid_fen += a.paid_fen; tot.subsidy_fen += a.subsidy_fen;
-    }
-    for (auto& t : l->targets(under, year))
-      if (t.region == under) tot.target += t.target;
-    send_json(c.res, 200,
-              {{"year", year}, {"region", under.str()}, {"region_name", region_name(*l, under)}, {"items", items},
-               {"total", {{"target", tot.target}, {"enrolled", tot.enrolled}, {"paid", tot.paid},
-                          {"paid_fen", tot.paid_fen}, {"subsidy_fen", tot.subsidy_fen},
-                          {"rate", tot.target ? double(tot.paid) / double(tot.target) : 0.0}}}});
   }
 
   void public_status(Ctx& c) {

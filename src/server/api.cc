@@ -1,0 +1,263 @@
+#include "server/api.h"
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/id_number.h"
+#include "registry/rules.h"
+
+namespace canbao::server {
+
+namespace {
+
+std::string cookie_value(const httplib::Request& req, std::string_view name) {
+  std::string c = req.get_header_value("Cookie");
+  size_t p = 0;
+  while (p < c.size()) {
+    size_t e = c.find(';', p);
+    if (e == std::string::npos) e = c.size();
+    std::string_view kv(c.data() + p, e - p);
+    while (!kv.empty() && kv.front() == ' ') kv.remove_prefix(1);
+    if (kv.substr(0, name.size()) == name && kv.size() > name.size() && kv[name.size()] == '=')
+      return std::string(kv.substr(name.size() + 1));
+    p = e + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+bool csrf_equal(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void fail(int http, std::string code, std::string message, std::string field, json details) {
+  throw ApiError{http, std::move(code), std::move(message), std::move(field), std::move(details)};
+}
+
+json error_body(const ApiError& e) {
+  json err = {{"code", e.code},
+              {"message", e.message},
+              {"field", e.field.empty() ? json() : json(e.field)},
+              {"row", e.row >= 0 ? json(e.row) : json()}};
+  if (!e.details.is_null()) err["details"] = e.details;
+  return json{{"error", err}};
+}
+
+Date clock_today() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+store::detail::SqlStore& sql(store::Store& st) { return dynamic_cast<store::detail::SqlStore&>(st); }
+
+std::string html_escape(std::string_view s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '&': o += "&amp;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+Api::Api(ServerOptions o) : opt(std::move(o)) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium init failed");
+  pool = std::make_unique<ledger::StorePool>(opt.db, opt.open, opt.pool);
+  if (!opt.policies_dir.empty()) policies = ledger::PolicySet::load_dir(opt.policies_dir);
+  ledger::LedgerOptions lo;
+  lo.batch_max = opt.batch_max;
+  ledger = std::make_unique<ledger::Ledger>(*pool, policies, lo);
+  auto l = pool->lease();
+  keys = std::make_unique<PersonKeys>(server_key(*l, "person_key"));
+}
+
+void Api::send_json(httplib::Response& res, int status, const json& j) {
+  res.status = status;
+  res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
+}
+
+void Api::send_file(Ctx& c, const std::string& filename, const std::string& mime,
+                    const std::function<void(const std::string& path)>& write) {
+  namespace fs = std::filesystem;
+  auto path = fs::temp_directory_path() / fmt::format("canbao-export-{}{}", random_token(8),
+                                                     fs::path(filename).extension().string());
+  struct Rm {
+    fs::path p;
+    ~Rm() { std::error_code ec; fs::remove(p, ec); }
+  } rm{path};
+  write(path.string());
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("export file not written: " + path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  c.res.status = 200;
+  // RFC 6266/5987: a UTF-8 file name for the Chinese titles, an ASCII fallback.
+  std::string enc;
+  for (unsigned char ch : filename) {
+    if (std::isalnum(ch) || ch == '.' || ch == '-' || ch == '_') enc += char(ch);
+    else enc += fmt::format("%{:02X}", ch);
+  }
+  c.res.set_header("Content-Disposition",
+                   fmt::format("attachment; filename=\"export{}\"; filename*=UTF-8''{}",
+                               fs::path(filename).extension().string(), enc));
+  c.res.set_content(ss.str(), mime);
+}
+
+void Api::send_xlsx(Ctx& c, const std::string& filename, const std::function<void(const std::string& path)>& write) {
+  send_file(c, filename, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", write);
+}
+
+bool Api::wants_xlsx(Ctx& c) { return qp(c, "format") == "xlsx"; }
+
+void Api::route(const std::string& method, const std::string& pattern, Access access, std::function<void(Ctx&)> fn) {
+  auto h = [this, access, fn = std::move(fn), method](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    Ctx c{req, res, std::nullopt, {}};
+    try {
+      if (access != Access::open) {
+        std::string tok = cookie_value(req, "canbao_session");
+        if (!tok.empty()) c.s = sessions.get(tok);
+        if (!c.s) fail(401, "not_logged_in", "请先登录");
+        if (access == Access::session && c.s->must_change)
+          fail(403, "password_change_required", "首次登录须先修改密码");
+        if (method != "GET" && !csrf_equal(req.get_header_value("X-CSRF-Token"), c.s->csrf))
+          fail(403, "csrf", "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
+        c.actor = c.s->actor();
+      }
+      fn(c);
+    } catch (const ApiError& e) {
+      if (e.http == 429) res.set_header("Retry-After", "60");
+      send_json(res, e.http, error_body(e));
+    } catch (const json::exception& e) {
+      send_json(res, 400, error_body({400, "bad_json", "请求内容不是有效的 JSON 或字段类型不对"}));
+    } catch (const registry::RegistryError& e) {
+      int http = e.code == "duplicate_enrollment" ? 409 : e.code == "unknown_person" ? 404 : 422;
+      send_json(res, http, error_body({http, e.code, e.zh}));
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "canbao serve: {} {}: {}\n", req.method, req.path, e.what());
+      send_json(res, 500, error_body({500, "internal", "服务器内部错误，请稍后重试"}));
+    }
+  };
+  if (method == "GET") http.Get(pattern, h);
+  else if (method == "POST") http.Post(pattern, h);
+  else if (method == "PUT") http.Put(pattern, h);
+  else if (method == "DELETE") http.Delete(pattern, h);
+}
+
+json Api::body(Ctx& c) {
+  if (c.req.body.empty()) return json::object();
+  try {
+    auto j = json::parse(c.req.body);
+    if (!j.is_object()) fail(400, "bad_json", "请求体须为 JSON 对象");
+    return j;
+  } catch (const json::parse_error&) {
+    fail(400, "bad_json", "请求内容不是有效的 JSON");
+  }
+}
+
+std::string Api::str_field(const json& j, const char* k, bool required) {
+  if (!j.contains(k) || j[k].is_null()) {
+    if (required) fail(400, "missing_field", fmt::format("缺少字段 {}", k), k);
+    return {};
+  }
+  if (!j[k].is_string()) fail(400, "bad_field", fmt::format("字段 {} 须为字符串", k), k);
+  return j[k].get<std::string>();
+}
+
+int64_t Api::int_field(const json& j, const char* k, bool required, int64_t def) {
+  if (!j.contains(k) || j[k].is_null()) {
+    if (required) fail(400, "missing_field", fmt::format("缺少字段 {}", k), k);
+    return def;
+  }
+  if (!j[k].is_number_integer()) fail(400, "bad_field", fmt::format("字段 {} 须为整数", k), k);
+  return j[k].get<int64_t>();
+}
+
+std::optional<Date> Api::date_field(const json& j, const char* k) {
+  auto s = str_field(j, k);
+  if (s.empty()) return std::nullopt;
+  auto d = Date::parse(s);
+  if (!d) fail(400, "bad_field", fmt::format("字段 {} 须为日期 YYYY-MM-DD", k), k);
+  return d;
+}
+
+std::string Api::qp(Ctx& c, const char* k) { return c.req.has_param(k) ? c.req.get_param_value(k) : ""; }
+
+int64_t Api::qint(Ctx& c, const char* k, int64_t def) {
+  auto v = qp(c, k);
+  if (v.empty()) return def;
+  try {
+    size_t used = 0;
+    int64_t n = std::stoll(v, &used);
+    if (used != v.size()) throw std::invalid_argument(v);
+    return n;
+  } catch (...) {
+    fail(400, "bad_field", fmt::format("参数 {} 须为整数", k), k);
+  }
+}
+
+RegionCode Api::qregion(Ctx& c, const char* k) {
+  auto v = qp(c, k);
+  if (v.empty()) return {};
+  auto r = RegionCode::parse(v);
+  if (!r) fail(400, "bad_field", fmt::format("参数 {} 不是有效的区划代码", k), k);
+  return *r;
+}
+
+RegionCode Api::scoped_region(Ctx& c, const char* k, int year) {
+  RegionCode under = qregion(c, k);
+  if (under.empty()) under = c.actor.scope;
+  if (under.empty()) {
+    for (auto& p : policies.all())
+      if (p.year == year) { under = p.region; break; }
+  }
+  if (under.empty() || !c.actor.in_scope(under)) fail(404, "not_found", "区划不在您的管辖范围内", k);
+  return under;
+}
+
+void Api::need(Ctx& c, std::string_view perm) {
+  if (!role_may(c.actor.role, perm)) fail(403, "forbidden", "您的角色无权进行此操作");
+}
+
+std::pair<int64_t, int64_t> Api::page(Ctx& c) {
+  int64_t p = std::max<int64_t>(1, qint(c, "page", 1));
+  int64_t ps = std::clamp<int64_t>(qint(c, "page_size", 50), 1, 500);
+  return {p, ps};
+}
+
+int Api::year_of(Ctx& c) {
+  int64_t y = qint(c, "year", 0);
+  if (y) return int(y);
+  return policies.all().empty() ? today().year() + 1 : policies.all().front().year;
+}
+
+std::string Api::person_id(std::string_view key) {
+  if (!key.empty() && key[0] == 'p') {
+    if (auto id = keys->decode(key)) return *id;
+    fail(404, "not_found", "未找到该人员");
+  }
+  auto id = IdNumber::parse(key, today().plus_days(366));
+  if (!id) fail(400, "bad_field", "身份证号无效", "person");
+  return id->str();
+}
+
+std::string Api::region_name(store::Store& st, RegionCode r) {
+  if (r.empty()) return "";
+  auto reg = st.region(r);
+  return reg ? reg->name : "";
+}
+
+}  // namespace canbao::server

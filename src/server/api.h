@@ -1,0 +1,104 @@
+// Internal to src/server: the state and plumbing every route file shares.
+//
+// server.cc holds the registry/ledger/auth routes; routes_campaign.cc and
+// routes_policy.cc add theirs through add_*_routes(Api&) before the catch-all
+// 404 and the static files. A handler gets a Ctx (request, response, the
+// session and its actor) and throws ApiError via fail() for any refusal; the
+// wrapper in route() turns every exception into the error JSON of
+// docs/api.md, so a handler never writes an error body itself.
+#pragma once
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/date.h"
+#include "core/region_code.h"
+#include "ledger/ledger.h"
+#include "ledger/pool.h"
+#include "server/auth.h"
+#include "server/server.h"
+#include "store/sql_store.h"
+
+namespace canbao::server {
+
+using json = nlohmann::json;
+
+struct ApiError {
+  int http = 400;
+  std::string code, message, field;
+  json details = nullptr;
+  int64_t row = -1;
+};
+
+[[noreturn]] void fail(int http, std::string code, std::string message, std::string field = {},
+                       json details = nullptr);
+json error_body(const ApiError& e);
+Date clock_today();
+store::detail::SqlStore& sql(store::Store& st);
+std::string html_escape(std::string_view s);
+// Constant-time comparison of two secrets (CSRF tokens, receipt codes).
+bool csrf_equal(const std::string& a, const std::string& b);
+
+struct Api {
+  ServerOptions opt;
+  std::unique_ptr<ledger::StorePool> pool;
+  ledger::PolicySet policies;
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<PersonKeys> keys;
+  Sessions sessions;
+  httplib::Server http;
+
+  struct Ctx {
+    const httplib::Request& req;
+    httplib::Response& res;
+    std::optional<Session> s;
+    ledger::Actor actor;
+  };
+  // open: anyone; any_session: logged in (also before the first password
+  // change); session: logged in with a password of their own.
+  enum class Access { open, any_session, session };
+
+  explicit Api(ServerOptions o);
+  virtual ~Api() = default;
+
+  Date today() const { return opt.today ? *opt.today : clock_today(); }
+
+  static void send_json(httplib::Response& res, int status, const json& j);
+  // Sends the file `write(path)` produces as a download named `filename`
+  // (an .xlsx: the UI's ?format=xlsx links); the temp file is removed.
+  static void send_file(Ctx& c, const std::string& filename, const std::string& mime,
+                        const std::function<void(const std::string& path)>& write);
+  static void send_xlsx(Ctx& c, const std::string& filename,
+                        const std::function<void(const std::string& path)>& write);
+  // True when the request asks for ?format=xlsx.
+  static bool wants_xlsx(Ctx& c);
+  void route(const std::string& method, const std::string& pattern, Access access, std::function<void(Ctx&)> fn);
+
+  static json body(Ctx& c);
+  static std::string str_field(const json& j, const char* k, bool required = false);
+  static int64_t int_field(const json& j, const char* k, bool required, int64_t def = 0);
+  static std::optional<Date> date_field(const json& j, const char* k);
+  static std::string qp(Ctx& c, const char* k);
+  static int64_t qint(Ctx& c, const char* k, int64_t def);
+  RegionCode qregion(Ctx& c, const char* k);
+  // ?under= (or the given parameter) limited to the actor's scope; empty
+  // asks for the actor's scope, then the region of the year's first policy.
+  // 404 outside the scope.
+  RegionCode scoped_region(Ctx& c, const char* k, int year);
+  static void need(Ctx& c, std::string_view perm);
+  std::pair<int64_t, int64_t> page(Ctx& c);
+  int year_of(Ctx& c);
+  // Full ID from a person key or an ID number in a URL/body.
+  std::string person_id(std::string_view key);
+  std::string region_name(store::Store& st, RegionCode r);
+};
+
+void add_campaign_routes(Api& api);  // routes_campaign.cc: progress, reports, lists, notices, funds, reconciliations
+void add_policy_routes(Api& api);    // routes_policy.cc: policies, diff, what-if
+
+}  // namespace canbao::server
