@@ -24,13 +24,6 @@ struct AssessOptions {
   bool no_trace = false;
 };
 
-Date today() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
 int run_assess(const AssessOptions& o) {
   auto load = io::load_policy_file(o.policy);
   if (!load.ok()) {
@@ -38,7 +31,7 @@ int run_assess(const AssessOptions& o) {
     return 1;
   }
   const Policy& p = *load.policy;
-  Date as_of = today();
+  Date as_of = business_day("");
   if (!o.as_of.empty()) {
     auto d = Date::parse(o.as_of);
     if (!d) { fmt::print(stderr, "canbao: --as-of '{}' is not a date (YYYY-MM-DD)\n", o.as_of); return 2; }
@@ -73,7 +66,7 @@ int run_assess(const AssessOptions& o) {
   std::unique_ptr<io::RosterReader> reader;
   try {
     // ID birth dates may not lie after the later of today and the as-of day.
-    reader = std::make_unique<io::RosterReader>(io::open_table(o.input), std::max(as_of, today()));
+    reader = std::make_unique<io::RosterReader>(io::open_table(o.input), std::max(as_of, business_day("")));
   } catch (const io::Error& e) {
     fmt::print(stderr, "canbao: {}: {}\n", o.input, e.what());
     if (out != stdout) std::fclose(out);
@@ -196,7 +189,7 @@ int run_assess_db(const DbAssessOptions& d, const AssessOptions& o) {
   }
   registry::AssessDbOptions opt;
   opt.year = d.year;
-  opt.as_of = today();
+  opt.as_of = business_day("");
   if (!o.as_of.empty()) {
     auto a = Date::parse(o.as_of);
     if (!a) { fmt::print(stderr, "canbao: --as-of '{}' is not a date (YYYY-MM-DD)\n", o.as_of); return 2; }

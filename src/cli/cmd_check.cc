@@ -33,19 +33,12 @@ void add_check_commands(CLI::App& app, int& exit_code) {
         if (!r) { fmt::print(stderr, "canbao: --region '{}' 不是区划代码\n", a->region); exit_code = 2; return; }
         scope = *r;
       }
-      Date today;
-      if (a->today.empty()) {
-        std::time_t t = std::time(nullptr);
-        std::tm tm{};
-        localtime_r(&t, &tm);
-        today = Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-      } else if (auto d = Date::parse(a->today)) {
-        today = *d;
-      } else {
+      if (!a->today.empty() && !Date::parse(a->today)) {
         fmt::print(stderr, "canbao: --today '{}' 不是日期\n", a->today);
         exit_code = 2;
         return;
       }
+      Date today = business_day(a->today);
       auto st = store::open_store(a->db);
       auto fs = registry::find_conflicts(*st, scope, a->year, today);
       for (const auto& f : fs) {

@@ -20,13 +20,6 @@ namespace canbao::cli {
 
 namespace {
 
-Date today_local() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
 struct ImportArgs {
   std::string kind, file, db, actor = "cli", scope, department, category, as_of, parent, today;
   bool partial = false;
@@ -61,7 +54,7 @@ int run_import(const ImportArgs& a) {
   o.mode = a.partial ? registry::ImportMode::partial : registry::ImportMode::all_or_nothing;
   o.actor = a.actor;
   o.chunk = a.chunk;
-  o.today = today_local();
+  o.today = business_day("");
   if (!a.today.empty()) {
     auto d = Date::parse(a.today);
     if (!d) { fmt::print(stderr, "canbao: --today '{}' 不是日期 (YYYY-MM-DD)\n", a.today); return 2; }
@@ -148,13 +141,7 @@ int run_import(const ImportArgs& a) {
 }  // namespace
 
 void add_import_commands(CLI::App& app, int& exit_code) {
-  CLI::App* imp = nullptr;
-  try {
-    imp = app.get_subcommand("import");
-  } catch (const CLI::OptionNotFound&) {
-    imp = app.add_subcommand("import", "导入文件 / import files");
-    imp->require_subcommand(1);
-  }
+  CLI::App* imp = import_group(app);
   struct Kind {
     const char* name;
     const char* help;

@@ -1,8 +1,6 @@
 // canbao import payments FILE — tax-bureau payment files into the ledger.
 #include <fmt/format.h>
 
-#include <ctime>
-
 #include "cli/commands.h"
 #include "ledger/ledger.h"
 #include "ledger/pool.h"
@@ -10,13 +8,7 @@
 namespace canbao::cli {
 
 void add_import_payments_command(CLI::App& app, int& exit_code) {
-  CLI::App* imp = nullptr;
-  try {
-    imp = app.get_subcommand("import");
-  } catch (const CLI::OptionNotFound&) {
-    imp = app.add_subcommand("import", "导入文件 / import files");
-    imp->require_subcommand(1);
-  }
+  CLI::App* imp = import_group(app);
   struct Args {
     std::string db, file, policies = "policies/2024", actor = "tax", today, region;
     int year = 2024;
@@ -32,17 +24,7 @@ void add_import_payments_command(CLI::App& app, int& exit_code) {
   p->add_option("--region", a->region, "限定区划");
   p->callback([a, &exit_code] {
     try {
-      Date today;
-      if (!a->today.empty()) {
-        auto d = Date::parse(a->today);
-        if (!d) throw std::runtime_error("--today 不是日期");
-        today = *d;
-      } else {
-        std::time_t t = std::time(nullptr);
-        std::tm tm{};
-        localtime_r(&t, &tm);
-        today = Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-      }
+      Date today = business_day(a->today);
       ledger::StorePool pool(a->db, {}, 8);
       auto policies = ledger::PolicySet::load_dir(a->policies);
       ledger::Ledger led(pool, policies);

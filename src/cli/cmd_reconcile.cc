@@ -13,7 +13,6 @@
 namespace canbao::cli {
 
 // In cmd_report.cc.
-Date campaign_today(const std::string& text);
 RegionCode campaign_region(store::Store& st, const ledger::PolicySet& ps, const std::string& text, int year);
 
 void add_reconcile_command(CLI::App& app, int& exit_code) {
@@ -45,7 +44,7 @@ void add_reconcile_command(CLI::App& app, int& exit_code) {
       o.pg_schema = a->pg_schema;
       auto st = store::open_store(a->db, o);
       campaign::ReconcileOptions ro;
-      ro.today = campaign_today(a->today);
+      ro.today = business_day(a->today);
       ro.year = a->year ? a->year : campaign::campaign_year_of(ro.today.plus_days(-180));
       ro.actor = a->actor;
       if (a->list) {

@@ -7,7 +7,6 @@
 //   report funds         fund flows (fiscal split, departments, agent fees) (.xlsx / JSON)
 #include <fmt/format.h>
 
-#include <ctime>
 #include <fstream>
 
 #include "campaign/funds.h"
@@ -19,18 +18,6 @@
 #include "ledger/ledger.h"
 
 namespace canbao::cli {
-
-Date campaign_today(const std::string& text) {
-  if (!text.empty()) {
-    auto d = Date::parse(text);
-    if (!d) throw std::runtime_error("日期无效 / bad date: " + text);
-    return *d;
-  }
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
 
 RegionCode campaign_region(store::Store& st, const ledger::PolicySet& ps, const std::string& text, int year) {
   if (!text.empty()) {
@@ -69,6 +56,29 @@ std::unique_ptr<store::Store> open_db(const Common& a) {
   store::OpenOptions o;
   o.pg_schema = a.pg_schema;
   return store::open_store(a.db, o);
+}
+
+// What every report resolves from the common options: the store, the policy
+// files, the business day, the policy year and the region reported on.
+struct Campaign {
+  std::unique_ptr<store::Store> st;
+  ledger::PolicySet ps;
+  Date today;
+  int year = 0;
+  RegionCode scope;
+  const Policy* policy() const { return ps.find(scope, year); }
+};
+
+// `year_day`: the day whose campaign year applies when --year is absent
+// (the report week's Friday for weekly; default today).
+Campaign open_campaign(const Common& a, std::optional<Date> year_day = std::nullopt) {
+  Campaign c;
+  c.st = open_db(a);
+  c.ps = ledger::PolicySet::load_dir(a.policies);
+  c.today = business_day(a.today);
+  c.year = a.year ? a.year : campaign::campaign_year_of(year_day.value_or(c.today));
+  c.scope = campaign_region(*c.st, c.ps, a.region, c.year);
+  return c;
 }
 
 template <class F>
@@ -115,13 +125,9 @@ void add_report_commands(CLI::App& app, int& exit_code) {
     c->add_flag("--verify", *verify, "全量重算核对计数器 / recount and compare");
     c->callback([a, depth, verify, &exit_code] {
       guarded(exit_code, [&] {
-        auto st = open_db(*a);
-        auto ps = ledger::PolicySet::load_dir(a->policies);
-        Date today = campaign_today(a->today);
-        int year = a->year ? a->year : campaign::campaign_year_of(today);
-        RegionCode root = campaign_region(*st, ps, a->region, year);
+        auto k = open_campaign(*a);
         if (*verify) {
-          auto diffs = campaign::verify_counters(*st, year);
+          auto diffs = campaign::verify_counters(*k.st, k.year);
           for (auto& d : diffs) fmt::print(stderr, "counter mismatch: {}\n", d);
           if (!diffs.empty()) {
             exit_code = 1;
@@ -131,7 +137,7 @@ void add_report_commands(CLI::App& app, int& exit_code) {
         }
         campaign::ProgressOptions o;
         o.depth = std::max(1, *depth);
-        auto t = campaign::progress(*st, root, year, today, o);
+        auto t = campaign::progress(*k.st, k.scope, k.year, k.today, o);
         if (a->json) fmt::print("{}\n", t.to_json(*depth).dump(2));
         else print_tree(t, *depth);
       });
@@ -146,7 +152,7 @@ void add_report_commands(CLI::App& app, int& exit_code) {
       guarded(exit_code, [&] {
         auto st = open_db(*a);
         auto ps = ledger::PolicySet::load_dir(a->policies);
-        Date today = campaign_today(a->today);
+        Date today = business_day(a->today);
         int year = a->year ? a->year : campaign::campaign_year_of(today);
         RegionCode only = a->region.empty() ? RegionCode{} : *RegionCode::parse(a->region);
         for (auto& p : ps.all()) {
@@ -172,14 +178,11 @@ void add_report_commands(CLI::App& app, int& exit_code) {
     c->add_flag("--json", a->json, "JSON 输出到标准输出");
     c->callback([a, week, json_out, depth, &exit_code] {
       guarded(exit_code, [&] {
-        auto st = open_db(*a);
-        auto ps = ledger::PolicySet::load_dir(a->policies);
-        Date today = campaign_today(a->today);
+        Date today = business_day(a->today);
         auto w = week->empty() ? std::optional(campaign::iso_week_of(today)) : campaign::parse_iso_week(*week);
         if (!w) throw std::runtime_error("--week 格式应为 YYYY-Www / expected YYYY-Www: " + *week);
-        int year = a->year ? a->year : campaign::campaign_year_of(w->friday);
-        RegionCode root = campaign_region(*st, ps, a->region, year);
-        auto r = campaign::weekly_report(*st, root, year, *w, *depth);
+        auto k = open_campaign(*a, w->friday);
+        auto r = campaign::weekly_report(*k.st, k.scope, k.year, *w, *depth);
         if (!a->out.empty()) {
           campaign::write_weekly_xlsx(r, a->out);
           fmt::print(stderr, "周报 {}（截至 {}）写入 {}\n", w->str(), w->friday.str(), a->out);
@@ -198,16 +201,15 @@ void add_report_commands(CLI::App& app, int& exit_code) {
     c->add_flag("--unmask", *unmask, "显示完整身份证号和姓名（仅限有权限的经办人员）");
     c->callback([a, unmask, &exit_code] {
       guarded(exit_code, [&] {
-        auto st = open_db(*a);
-        auto ps = ledger::PolicySet::load_dir(a->policies);
+        auto k = open_campaign(*a);
         campaign::ListOptions o;
-        o.today = campaign_today(a->today);
-        o.year = a->year ? a->year : campaign::campaign_year_of(o.today);
-        o.scope = campaign_region(*st, ps, a->region, o.year);
-        auto m = campaign::mobilisation_lists(*st, ps, o);
+        o.today = k.today;
+        o.year = k.year;
+        o.scope = k.scope;
+        auto m = campaign::mobilisation_lists(*k.st, k.ps, o);
         campaign::write_mobilisation_xlsx(m, a->out, *unmask);
         if (*unmask)
-          st->audit({"", "cli", "export.unmasked", "mobilisation", o.scope.str(), "", "{}", o.scope});
+          k.st->audit({"", "cli", "export.unmasked", "mobilisation", o.scope.str(), "", "{}", o.scope});
         fmt::print("未缴费 {} 人，往年参保本年未参 {} 人，资助对象未参保 {} 人，新生儿未参保 {} 人 → {}\n",
                    m.unpaid.size(), m.lapsed.size(), m.subsidised_unenrolled.size(), m.newborns.size(), a->out);
       });
@@ -220,12 +222,8 @@ void add_report_commands(CLI::App& app, int& exit_code) {
     common_opts(c, *a, true);
     c->callback([a, &exit_code] {
       guarded(exit_code, [&] {
-        auto st = open_db(*a);
-        auto ps = ledger::PolicySet::load_dir(a->policies);
-        Date today = campaign_today(a->today);
-        int year = a->year ? a->year : campaign::campaign_year_of(today);
-        RegionCode scope = campaign_region(*st, ps, a->region, year);
-        auto n = campaign::public_notice(*st, year, scope, ps.find(scope, year));
+        auto k = open_campaign(*a);
+        auto n = campaign::public_notice(*k.st, k.year, k.scope, k.policy());
         bool html = a->out.size() >= 5 && (a->out.ends_with(".html") || a->out.ends_with(".htm"));
         if (html) {
           std::ofstream f(a->out);
@@ -246,19 +244,15 @@ void add_report_commands(CLI::App& app, int& exit_code) {
     c->add_flag("--json", a->json, "JSON 输出");
     c->callback([a, &exit_code] {
       guarded(exit_code, [&] {
-        auto st = open_db(*a);
-        auto ps = ledger::PolicySet::load_dir(a->policies);
-        Date today = campaign_today(a->today);
-        int year = a->year ? a->year : campaign::campaign_year_of(today);
-        RegionCode scope = campaign_region(*st, ps, a->region, year);
-        auto f = campaign::fund_flows(*st, year, scope, ps.find(scope, year));
+        auto k = open_campaign(*a);
+        auto f = campaign::fund_flows(*k.st, k.year, k.scope, k.policy());
         if (!a->out.empty()) campaign::write_funds_xlsx(f, a->out);
         if (a->json) {
           fmt::print("{}\n", f.to_json().dump(2));
           return;
         }
         auto y = [](int64_t fen) { return Money::from_fen(fen).yuan(); };
-        fmt::print("{} 年度 {}：参保缴费 {} 人，人均筹资 {} 元（财政 {} + 个人 {}）\n", year, scope.str(), f.insured,
+        fmt::print("{} 年度 {}：参保缴费 {} 人，人均筹资 {} 元（财政 {} + 个人 {}）\n", k.year, k.scope.str(), f.insured,
                    y(f.total_per_person_fen), y(f.fiscal_per_person_fen), y(f.standard_fen));
         for (auto& x : f.fiscal)
           fmt::print("  财政 {:<10} {:<12} 人均 {:>8} 合计 {:>14}\n", x.name, x.share, y(x.per_person_fen), y(x.total_fen));
