@@ -35,12 +35,15 @@ bool valid_role(std::string_view r) { return std::find(kRoles.begin(), kRoles.en
 bool role_may(std::string_view role, std::string_view perm) {
   // The permission table, as data.
   static const std::unordered_map<std::string_view, std::vector<std::string_view>> k = {
-      {"township", {"read", "read.payments", "write.enroll", "write.payment", "reverse", "unmask", "import.roster"}},
+      // read.reconcile: reconciliation runs and their per-person findings;
+      // reconcile: start a run (upload the tax/treasury files) or rerun one.
+      {"township", {"read", "read.payments", "write.enroll", "write.payment", "reverse", "unmask", "import.roster",
+                    "read.reconcile"}},
       {"village", {"read", "read.payments", "write.enroll", "write.payment", "reverse", "unmask"}},
       {"school", {"read", "read.payments", "write.payment"}},
-      {"tax", {"read", "read.payments", "write.payment", "import.payments"}},
+      {"tax", {"read", "read.payments", "write.payment", "import.payments", "read.reconcile", "reconcile"}},
       {"department", {"read", "write.subsidy", "import.subsidy_list", "read.subsidy"}},
-      {"auditor", {"read", "read.payments", "audit", "read.subsidy"}},
+      {"auditor", {"read", "read.payments", "audit", "read.subsidy", "read.reconcile"}},
   };
   if (role == "admin") return true;
   auto it = k.find(role);
