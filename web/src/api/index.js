@@ -53,16 +53,21 @@ export const imports = {
 export const campaign = {
   progress: (params) => http.get('/progress', params),
   targets: (params) => http.get('/targets', params),
-  weekly: (params) => http.get('/progress/weekly', params), // NEEDED
-  channels: (params) => http.get('/progress/channels', params), // NEEDED
-  subsidyByPayer: (params) => http.get('/funds/subsidies', params), // NEEDED
-  funds: (params) => http.get('/funds', params), // NEEDED
-  lists: (kind, params) => http.get('/lists/' + kind, params), // NEEDED: unpaid, lapsed, subsidised_not_enrolled, newborns
-  notice: (params) => http.get('/notices', params), // NEEDED
-  reconciliations: (params) => http.get('/reconciliations', params), // NEEDED
-  reconciliation: (id, params) => http.get('/reconciliations/' + id, params), // NEEDED
-  runReconciliation: (body) => http.post('/reconciliations', body), // NEEDED
-  reportWeekly: (params) => http.get('/reports/weekly', params), // NEEDED
+  weekly: (params) => http.get('/progress/weekly', params),
+  channels: (params) => http.get('/progress/channels', params),
+  subsidyByPayer: (params) => http.get('/funds/subsidies', params),
+  funds: (params) => http.get('/funds', params),
+  // kinds: unpaid, lapsed, subsidised_unenrolled, newborns
+  lists: (kind, params) => http.get('/lists/' + kind, params),
+  notice: (params) => http.get('/notices', params),
+  noticePrintUrl: (params) => downloadUrl('/notices', { ...params, format: 'html' }),
+  reconciliations: (params) => http.get('/reconciliations', params),
+  reconciliation: (id, params) => http.get('/reconciliations/' + id, params),
+  // multipart: files `tax` (required) and `treasury` (optional), field `year`
+  runReconciliation: (form) => http.upload('/reconciliations', form),
+  rerunReconciliation: (id) => http.post('/reconciliations/' + id + '/rerun'),
+  reportWeekly: (params) => http.get('/reports/weekly', params),
+  reportProgress: (params) => http.get('/reports/progress', params),
   exportUrl: (path, params) => downloadUrl(path, { ...params, format: 'xlsx' }),
 }
 

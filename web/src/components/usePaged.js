@@ -1,8 +1,8 @@
 import { reactive, ref } from 'vue'
 
 // Paginated list state for a table: items/total/page/page_size + loading + error message.
-// `fetcher(params)` returns {items, total} (docs/api.md pagination). 404 (endpoint not there yet)
-// leaves an empty table with `missing` set, so the page shows 暂无数据 instead of failing.
+// `fetcher(params)` returns {items, total} (docs/api.md pagination). A failure leaves an empty
+// table with `error` = the API's Chinese message; `missing` is also set for 404/405/501.
 export function usePaged(fetcher, initial = {}) {
   const items = ref([])
   const total = ref(0)
@@ -22,8 +22,8 @@ export function usePaged(fetcher, initial = {}) {
     } catch (e) {
       items.value = []
       total.value = 0
-      if (e.status === 404 || e.status === 405 || e.status === 501) missing.value = true
-      else error.value = e.message
+      missing.value = e.status === 404 || e.status === 405 || e.status === 501
+      error.value = e.message
     } finally {
       loading.value = false
     }

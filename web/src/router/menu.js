@@ -28,7 +28,7 @@ export const MENU = [
     children: [
       { path: '/campaign/progress', name: 'progress', title: '任务与进度', roles: ALL, view: 'campaign/Progress' },
       { path: '/campaign/lists', name: 'lists', title: '动员清单', roles: ['admin', 'township', 'village', 'auditor'], view: 'campaign/Lists' },
-      { path: '/campaign/reconcile', name: 'reconcile', title: '对账', roles: ['admin', 'tax', 'auditor'], view: 'campaign/Reconcile' },
+      { path: '/campaign/reconcile', name: 'reconcile', title: '对账', roles: ['admin', 'township', 'tax', 'auditor'], view: 'campaign/Reconcile' },
       { path: '/campaign/notice', name: 'notice', title: '公示', roles: ['admin', 'township', 'village', 'auditor'], view: 'campaign/Notice' },
       { path: '/campaign/reports', name: 'reports', title: '报表', roles: ['admin', 'township', 'tax', 'auditor'], view: 'campaign/Reports' },
       { path: '/campaign/funds', name: 'funds', title: '资金', roles: ['admin', 'department', 'auditor'], view: 'campaign/Funds' },
