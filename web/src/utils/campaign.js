@@ -166,7 +166,7 @@ export function channelSlices(d) {
   return list
     .map((c) => ({
       channel: c.channel,
-      name: c.channel_label || CHANNELS[c.channel] || c.channel || '其他',
+      name: CHANNELS[c.channel] || c.channel_label || c.label || c.channel || '其他',
       value: num(first(c.count, c.payments, c.persons, c.rows)) ?? 0,
       amount_fen: first(c.amount_fen, c.net_fen),
     }))

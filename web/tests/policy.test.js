@@ -1,0 +1,68 @@
+import { describe, it, expect } from 'vitest'
+import { policyItem, policyView, diffRows, whatIfView, sourceOf } from '../src/utils/policy'
+
+describe('policy view (GET /policies/{id})', () => {
+  it('reads the Policy struct names with *_source {cite, note}', () => {
+    const v = policyView({
+      id: 'guichi-2024', jurisdiction: '安徽省池州市贵池区', region: '341702', year: 2024, document: '贵医保组〔2023〕1号',
+      individual_standard_fen: 38000, standard_source: { cite: '贵医保组〔2023〕1号 一', note: '' },
+      fiscal_subsidy_fen: 64000, fiscal_source: { cite: '贵医保组〔2023〕1号 一', note: '' },
+      fiscal_split: [{ level: 'central', name: '中央', share_text: '80%', amount_fen: 51200 }],
+      agent_fee_per_person_fen: 100, agent_fee_source: { cite: 'x 四' },
+      coverage_period: { first: '2024-01-01', last: '2024-12-31' }, coverage_source: { cite: 'x 二' },
+      windows: [{ id: 'main', label: '集中征缴期', open: '2023-09-10', close: '2023-12-31', day_min: 1, day_max: 31, source: { cite: 'x 三', note: 'n' } }],
+      subsidies: [
+        { id: 'guichi.minimum_living', label: '低保对象', categories: ['minimum_living'], condition: '低保对象，户籍在本地', amount_fen: 34200, payers: [{ payer: '区财政', amount_fen: 34200 }], mode: 'paid_on_behalf', source: { cite: 'x 附件1' } },
+        { id: 'guichi.other', label: '其他', kind: 'unspecified', unspecified_reason: '文件未规定金额', amount_fen: 0, payers: [], mode: 'paid_on_behalf', source: { cite: 'x 附件2' } },
+      ],
+    })
+    expect(v.standard_fen).toBe(38000)
+    expect(v.standard.cite).toBe('贵医保组〔2023〕1号 一')
+    expect(v.total_per_person_fen).toBe(102000)
+    expect(v.fiscal_split).toEqual([{ name: '中央', share_text: '80%', fen: 51200 }])
+    expect(v.agent_fee_fen).toBe(100)
+    expect(v.coverage).toMatchObject({ start: '2024-01-01', end: '2024-12-31', cite: 'x 二' })
+    expect(v.windows[0]).toMatchObject({ label: '集中征缴期', days: '', cite: 'x 三', note: 'n' })
+    expect(v.subsidies[0]).toMatchObject({ amount_fen: 34200, payers: [{ payer: '区财政', fen: 34200 }], mode_label: '代缴', cite: 'x 附件1', condition: '低保对象，户籍在本地' })
+    expect(v.subsidies[1]).toMatchObject({ amount_fen: null, amount_text: '需本地配置' })
+    expect(v.unspecified).toEqual([{ id: 'guichi.other', label: '其他', reason: '文件未规定金额', cite: 'x 附件2', note: '' }])
+  })
+  it('reads the short names (standard_fen, standard_cite, coverage {start, end, cite})', () => {
+    const v = policyView({ id: 'j', standard_fen: 38000, standard_cite: 'c1', fiscal_fen: 64000, coverage: { start: '2024-01-01', end: '2024-12-31', cite: 'c2' }, windows: [{ label: 'w', open: '2023-09-01', close: null, day_min: 1, day_max: 20, cite: 'c3' }] })
+    expect(v.standard.cite).toBe('c1')
+    expect(v.coverage.cite).toBe('c2')
+    expect(v.windows[0]).toMatchObject({ close: '', days: '每月1—20日', cite: 'c3' })
+    expect(v.agent_fee_fen).toBeNull()
+    expect(policyView(null)).toBeNull()
+  })
+  it('list items and sources', () => {
+    expect(policyItem({ id: 'guichi-2024', jurisdiction: '贵池区', year: 2024 }).label).toBe('贵池区 2024年度')
+    expect(sourceOf({ cite: 'a', note: 'b' })).toEqual({ cite: 'a', note: 'b' })
+    expect(sourceOf(null)).toEqual({ cite: '', note: '' })
+  })
+})
+
+describe('diff and what-if', () => {
+  it('diff rows', () => {
+    expect(diffRows({ rows: [{ section: '个人缴费标准', left: '380.00', right: '380.00', differs: false }] })).toEqual([{ section: '个人缴费标准', left: '380.00', right: '380.00', differs: false }])
+    expect(diffRows(null)).toEqual([])
+  })
+  it('what-if: payers array, moves labelled with the rules, individual change', () => {
+    const w = whatIfView({
+      persons: 10, due_changed: 2, pay_more: 2, pay_less: 0,
+      base: { eligible: 10, subsidised: 2, unknown_due: 0, individual_total_fen: 300000, by_payer: { 区财政: 68400 } },
+      variant: { eligible: 10, subsidised: 2, unknown_due: 0, individual_total_fen: 308400, by_payer: { 区财政: 60000 } },
+      individual_change_fen: 8400,
+      payers: [{ payer: '区财政', base_fen: 68400, variant_fen: 60000, change_fen: -8400 }],
+      moves: [{ from: 'guichi.minimum_living', to: null, persons: 1 }],
+    }, [{ id: 'guichi.minimum_living', label: '低保对象' }])
+    expect(w.payers).toEqual([{ payer: '区财政', base: 68400, variant: 60000, change: -8400 }])
+    expect(w.individual_change_fen).toBe(8400)
+    expect(w.moves[0]).toMatchObject({ from_label: '低保对象', to_label: '无资助', persons: 1 })
+  })
+  it('what-if without payers[]: from by_payer maps, exact integer change', () => {
+    const w = whatIfView({ base: { individual_total_fen: 1, by_payer: { A: 5 } }, variant: { individual_total_fen: 4, by_payer: { B: 7 } } })
+    expect(w.payers).toEqual([{ payer: 'A', base: 5, variant: 0, change: -5 }, { payer: 'B', base: 0, variant: 7, change: 7 }])
+    expect(w.individual_change_fen).toBe(3)
+  })
+})
