@@ -1,5 +1,7 @@
 #include "campaign/lists.h"
 
+#include "core/text.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,21 +20,6 @@ using store::detail::RowView;
 using store::detail::region_range;
 
 namespace {
-
-std::string html_escape(std::string_view s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&#39;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
 
 std::string yuan(int64_t fen) { return Money::from_fen(fen).yuan(); }
 
@@ -168,14 +155,17 @@ nlohmann::json MobilisationLists::to_json(bool unmask) const {
           {"newborns", rows_json(newborns, village_names, unmask)}};
 }
 
-void write_mobilisation_xlsx(const MobilisationLists& l, const std::string& path, bool unmask) {
+void write_mobilisation_xlsx(const MobilisationLists& l, const std::string& path, bool unmask, std::string_view only) {
   io::XlsxWriter w(path);
   struct Sheet {
+    const char* id;
     const char* name;
     const std::vector<MobilisationRow>* rows;
   };
-  for (auto s : {Sheet{"未缴费人员", &l.unpaid}, Sheet{"往年参保本年未参", &l.lapsed},
-                 Sheet{"资助对象未参保", &l.subsidised_unenrolled}, Sheet{"新生儿未参保", &l.newborns}}) {
+  for (auto s : {Sheet{"unpaid", "未缴费人员", &l.unpaid}, Sheet{"lapsed", "往年参保本年未参", &l.lapsed},
+                 Sheet{"subsidised_unenrolled", "资助对象未参保", &l.subsidised_unenrolled},
+                 Sheet{"newborns", "新生儿未参保", &l.newborns}}) {
+    if (!only.empty() && only != s.id) continue;
     w.add_sheet(s.name, {"序号", "村（社区）", "区划代码", "户号", "姓名", "身份证号", "出生日期", "参保状态",
                          "应缴金额（元）", "资助金额（元）", "资助类别", "备注"});
     int64_t n = 0;

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -58,7 +59,10 @@ struct MobilisationLists {
 
 MobilisationLists mobilisation_lists(store::Store& st, const ledger::PolicySet& policies, const ListOptions& opt);
 // One sheet per list, rows by village then household; masked unless `unmask`.
-void write_mobilisation_xlsx(const MobilisationLists& l, const std::string& path, bool unmask = false);
+// `only` = one list's id (unpaid, lapsed, subsidised_unenrolled, newborns):
+// that sheet alone.
+void write_mobilisation_xlsx(const MobilisationLists& l, const std::string& path, bool unmask = false,
+                             std::string_view only = {});
 
 struct NoticeRow {
   RegionCode village;

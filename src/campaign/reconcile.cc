@@ -694,10 +694,11 @@ std::optional<ReconcileRun> load_run(store::Store& st, int64_t run_id) {
 
 std::vector<RunInfo> list_runs(store::Store& st, int year) {
   std::vector<RunInfo> out;
-  sql(st).sql_query("SELECT id, COALESCE(inputs_from, 0), mismatches, year, created_at, actor FROM reconciliation_runs "
-                    "WHERE year = ? ORDER BY id",
+  sql(st).sql_query("SELECT id, COALESCE(inputs_from, 0), mismatches, year, created_at, actor, scope FROM "
+                    "reconciliation_runs WHERE year = ? ORDER BY id",
                     {year}, [&](const RowView& v) {
-                      out.push_back({v.i(0), v.i(1), v.i(2), int(v.i(3)), std::string(v.s(4)), std::string(v.s(5))});
+                      out.push_back({v.i(0), v.i(1), v.i(2), int(v.i(3)), std::string(v.s(4)), std::string(v.s(5)),
+                                     v.null(6) ? RegionCode{} : v.region(6)});
                     });
   return out;
 }

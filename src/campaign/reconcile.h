@@ -92,6 +92,7 @@ struct RunInfo {
   int64_t id = 0, inputs_from = 0, mismatches = 0;
   int year = 0;
   std::string created_at, actor;
+  RegionCode scope;  // the run's platform scope (empty = all)
 };
 std::vector<RunInfo> list_runs(store::Store& st, int year);
 

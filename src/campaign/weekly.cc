@@ -126,4 +126,35 @@ void write_weekly_xlsx(const WeeklyReport& r, const std::string& path) {
   w.close();
 }
 
+void write_progress_xlsx(const ProgressTree& t, const std::string& path) {
+  io::XlsxWriter w(path);
+  const std::vector<std::string> header = {"序号", "上级单位", "单位", "区划代码", "任务数", "登记人数", "缴费人数",
+                                           "完成率", "近7天新增缴费人数", "资助人数", "个人缴费金额（元）",
+                                           "资助金额（元）", "同级排名"};
+  auto add = [&](int64_t k, const ProgressNode& n, bool total) {
+    w.add_row({total ? io::Cell("合计") : io::Cell(k), total ? std::string() : parent_name(t, n),
+               total ? t.root().label() : n.label(), n.region.str(),
+               n.has_target ? io::Cell(n.target) : io::Cell(), n.now.registered, n.now.paid, pct(n), n.change().paid,
+               n.now.subsidised, Money::from_fen(n.now.collected_fen), Money::from_fen(n.now.subsidy_fen),
+               n.rank && !total ? io::Cell(int64_t(n.rank)) : io::Cell()});
+  };
+  w.add_sheet("汇总", {"项目", "内容"});
+  w.add_row({"年度", int64_t(t.year)});
+  w.add_row({"统计截止", t.as_of.str()});
+  w.add_row({"地区", t.root().label()});
+  w.add_row({"任务数", t.root().has_target ? io::Cell(t.root().target) : io::Cell("—")});
+  w.add_row({"登记人数", t.root().now.registered});
+  w.add_row({"缴费人数", t.root().now.paid});
+  w.add_row({"完成率", pct(t.root())});
+  w.add_row({"个人缴费金额（元）", Money::from_fen(t.root().now.collected_fen)});
+  w.add_row({"资助金额（元）", Money::from_fen(t.root().now.subsidy_fen)});
+  for (int d = 1; d <= t.max_depth(); ++d) {
+    w.add_sheet(fmt::format("{}进度", level_label(t, d)), header);
+    int64_t k = 0;
+    for (int i : t.level_rows(d)) add(++k, t.nodes[size_t(i)], false);
+    add(0, t.root(), true);
+  }
+  w.close();
+}
+
 }  // namespace canbao::campaign

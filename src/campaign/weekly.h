@@ -23,6 +23,9 @@ WeeklyReport weekly_report(store::Store& st, RegionCode root, int year, const Is
 // The policy year a report week belongs to: collection runs in the autumn before the year.
 int campaign_year_of(Date d);
 void write_weekly_xlsx(const WeeklyReport& r, const std::string& path);
+// The progress tree as of any day (GET /reports/progress?format=xlsx): 汇总,
+// one sheet per level with a 合计 row equal to the root.
+void write_progress_xlsx(const ProgressTree& t, const std::string& path);
 // "县（市、区）", "乡镇（街道）", "村（社区）" by the region level of a depth's nodes.
 std::string level_label(const ProgressTree& t, int depth);
 
