@@ -58,20 +58,6 @@ Date clock_today() {
 
 store::detail::SqlStore& sql(store::Store& st) { return dynamic_cast<store::detail::SqlStore&>(st); }
 
-std::string html_escape(std::string_view s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
-
 Api::Api(ServerOptions o) : opt(std::move(o)) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium init failed");
   pool = std::make_unique<ledger::StorePool>(opt.db, opt.open, opt.pool);

@@ -18,6 +18,7 @@
 
 #include "core/date.h"
 #include "core/region_code.h"
+#include "core/text.h"
 #include "ledger/ledger.h"
 #include "ledger/pool.h"
 #include "server/auth.h"
@@ -40,7 +41,6 @@ struct ApiError {
 json error_body(const ApiError& e);
 Date clock_today();
 store::detail::SqlStore& sql(store::Store& st);
-std::string html_escape(std::string_view s);
 // Constant-time comparison of two secrets (CSRF tokens, receipt codes).
 bool csrf_equal(const std::string& a, const std::string& b);
 
