@@ -35,6 +35,20 @@ describe('policy view (GET /policies/{id})', () => {
     expect(v.agent_fee_fen).toBeNull()
     expect(policyView(null)).toBeNull()
   })
+  it('reads the server shape of routes_policy.cc (days_of_month, coverage ids, stages from/to, refund)', () => {
+    const v = policyView({
+      id: 'x', windows: [{ id: 'w', label: '征缴期', open: '2023-09-01', close: null, days_of_month: [1, 20], for: '所有人', coverage: 'payment_month', cite: 'c', note: null }],
+      late_paths: [{ id: 'l', label: '新生儿', condition: '出生90天内', coverage: 'event_date', waiting_months: 0, accept_until: null, cite: 'c2', note: null }],
+      stages: [{ id: 's', label: '数据核对', from: '2024-03-01', to: '2024-03-15', cite: 'c3' }],
+      subsidies: [{ id: 'r', label: 'r', amount_fen: 100, individual_fen: 37900, payers: [{ payer: '民政局', fen: 100 }], mode: 'paid_on_behalf', as_of: '2023-09-01', cite: 'c4', note: null }],
+      refund: { rule: 'not_after_coverage_start', cite: 'c5' },
+    })
+    expect(v.windows[0]).toMatchObject({ days: '每月1—20日', applies: '', coverage: '缴费当月起', note: '' })
+    expect(v.late_paths[0].coverage).toBe('自事件发生之日（如出生之日）起')
+    expect(v.stages[0]).toMatchObject({ start: '2024-03-01', end: '2024-03-15', cite: 'c3' })
+    expect(v.subsidies[0]).toMatchObject({ list_as_of: '2023-09-01', individual_fen: 37900 })
+    expect(v.refund.text).toBe('待遇享受期开始后不予退费')
+  })
   it('list items and sources', () => {
     expect(policyItem({ id: 'guichi-2024', jurisdiction: '贵池区', year: 2024 }).label).toBe('贵池区 2024年度')
     expect(sourceOf({ cite: 'a', note: 'b' })).toEqual({ cite: 'a', note: 'b' })

@@ -21,6 +21,24 @@ export function sourceOf(obj, prefix) {
 
 const MODE_LABELS = { paid_on_behalf: '代缴', reimbursed: '先缴后补', exempt: '免缴' }
 
+/** Start of benefits (CoverageStart ids of src/policy/policy.h) in words. */
+export const COVERAGE_START = {
+  period_start: '待遇享受期起始日起',
+  later_of_period_and_day_after_payment: '缴费次日起（不早于待遇享受期起始日）',
+  event_date: '自事件发生之日（如出生之日）起',
+  payment_month: '缴费当月起',
+  day_after_payment: '缴费次日起',
+  after_waiting: '等待期满次日起',
+  unspecified: '文件未规定',
+}
+const coverageText = (c) => (c ? COVERAGE_START[c] || c : '')
+
+export const REFUND_RULES = {
+  allowed: '可办理退费',
+  not_after_coverage_start: '待遇享受期开始后不予退费',
+  unspecified: '文件未规定',
+}
+
 /** A policy list item: {id, jurisdiction, region, year, document, title}. */
 export function policyItem(p) {
   return {
@@ -35,8 +53,10 @@ export function policyItem(p) {
 }
 
 function windowRow(w) {
-  const days = Number.isInteger(w.day_min) && Number.isInteger(w.day_max) && (w.day_min > 1 || w.day_max < 31) ? `每月${w.day_min}—${w.day_max}日` : w.days_text || ''
-  return { id: w.id || '', label: w.label || w.id || '', open: w.open || '', close: w.close || '', days, ...sourceOf(w) }
+  const [lo, hi] = Array.isArray(w.days_of_month) ? w.days_of_month : [w.day_min, w.day_max]
+  const days = Number.isInteger(lo) && Number.isInteger(hi) && (lo > 1 || hi < 31) ? `每月${lo}—${hi}日` : w.days_text || ''
+  const applies = w.for && w.for !== '所有人' ? w.for : ''
+  return { id: w.id || '', label: w.label || w.id || '', open: w.open || '', close: w.close || '', days, applies, coverage: coverageText(w.coverage), ...sourceOf(w) }
 }
 
 function subsidyRow(r) {
@@ -53,7 +73,7 @@ function subsidyRow(r) {
     payers: (r.payers || []).map((p) => ({ payer: p.payer || p.name || '', fen: fenOf(p.fen, p.amount_fen, p.amount) })),
     mode: r.mode || '',
     mode_label: r.mode_label || MODE_LABELS[r.mode] || r.mode || '',
-    list_as_of: r.list_as_of || '',
+    list_as_of: r.list_as_of || r.as_of || '',
     unspecified_reason: r.unspecified_reason || '',
     ...sourceOf(r),
   }
@@ -88,8 +108,10 @@ export function policyView(p) {
     coverage: { start: cov.start || cov.first || '', end: cov.end || cov.last || '', ...covSrc },
     combine: { label: combine.label || '就高不就低，不重复资助', cite: combine.cite || sourceOf(p, 'combine').cite, note: combine.note || sourceOf(p, 'combine').note },
     windows: (p.windows || []).map(windowRow),
-    late_paths: (p.late_paths || []).map((l) => ({ id: l.id || '', label: l.label || l.id || '', condition: first(l.condition, l.condition_text, typeof l.when === 'string' ? l.when : null) || '', coverage: l.coverage_label || l.coverage || '', waiting_months: l.waiting_months || 0, ...sourceOf(l) })),
-    stages: (p.stages || []).map((s) => ({ id: s.id || '', label: s.label || s.id || '', start: s.start || s.first || (s.range && s.range.first) || '', end: s.end || s.last || (s.range && s.range.last) || '', ...sourceOf(s) })),
+    late_paths: (p.late_paths || []).map((l) => ({ id: l.id || '', label: l.label || l.id || '', condition: first(l.condition, l.condition_text, typeof l.when === 'string' ? l.when : null) || '', coverage: l.coverage_label || coverageText(l.coverage), waiting_months: l.waiting_months || 0, accept_until: l.accept_until || '', ...sourceOf(l) })),
+    stages: (p.stages || []).map((s) => ({ id: s.id || '', label: s.label || s.id || '', start: s.start || s.from || s.first || (s.range && s.range.first) || '', end: s.end || s.to || s.last || (s.range && s.range.last) || '', ...sourceOf(s) })),
+    refund: p.refund ? { rule: p.refund.rule || '', text: REFUND_RULES[p.refund.rule] || p.refund.rule || '', cite: p.refund.cite || '' } : null,
+    eligibility: p.eligibility ? { ...sourceOf(p.eligibility), places: p.eligibility.hukou_or_residence_in || [], regardless: p.eligibility.regardless_of_place || [], excluded: p.eligibility.excluded || [] } : null,
     subsidies,
     unspecified,
     targets: (p.targets || []).map((t) => ({ unit: t.unit || '', region: t.region || '', target: Number.isInteger(t.target) ? t.target : null, extra: t.extra || {} })),
@@ -134,5 +156,8 @@ export function whatIfView(r, rules = []) {
     individual_change_fen: fenOf(r.individual_change_fen) ?? (indBase !== null && indVar !== null ? indVar - indBase : null),
     payers,
     moves: (r.moves || []).map((m) => ({ from: m.from || null, to: m.to || null, from_label: label(m.from), to_label: label(m.to), persons: m.persons })),
+    changes: (r.changes || []).map((c) => ({ rule: c.rule, label: c.label || label(c.rule), from_fen: fenOf(c.from_fen), to_fen: fenOf(c.to_fen) })),
+    scope: r.scope || '',
+    as_of: r.as_of || '',
   }
 }
