@@ -6,6 +6,8 @@
 #include <map>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "assess/batch.h"
 
 namespace canbao {
@@ -27,5 +29,14 @@ struct WhatIf {
 };
 
 WhatIf what_if(const Policy& base, const Policy& variant, const PersonColumns& persons, Date as_of);
+// Adds a part (one chunk of persons) into a running total.
+void add_whatif(WhatIf& total, const WhatIf& part);
+
+// {"persons", "due_changed", "pay_more", "pay_less",
+//  "base"/"variant": {"eligible", "subsidised", "unknown_due", "individual_total_fen", "by_payer": {payer: fen}},
+//  "individual_change_fen",                       variant − base, + = individuals pay more
+//  "payers": [{"payer", "base_fen", "variant_fen", "change_fen"}],   every payer of either side
+//  "moves": [{"from": rule id | null, "to": rule id | null, "persons"}]}
+nlohmann::json whatif_json(const WhatIf& w);
 
 }  // namespace canbao

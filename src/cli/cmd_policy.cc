@@ -5,39 +5,14 @@
 #include "assess/whatif.h"
 #include "io/policy_file.h"
 #include "io/roster.h"
+#include "policy/describe.h"
 #include "policy/diff.h"
 
 namespace canbao::cli {
 
 namespace {
 
-std::string cond_text(const Condition& c) {
-  std::vector<std::string> parts;
-  auto labels = [](CategoryMask m, const char* sep) {
-    std::string s;
-    for (int i = 0; i < kCategoryCount; ++i)
-      if (m & (CategoryMask{1} << i)) s += (s.empty() ? "" : sep) + std::string(category_label(static_cast<Category>(i)));
-    return s;
-  };
-  if (c.any) parts.push_back(labels(c.any, "或"));
-  if (c.all) parts.push_back("同时为" + labels(c.all, "且"));
-  if (c.none) parts.push_back("不含" + labels(c.none, "、"));
-  if (c.disability_grade_max) parts.push_back(fmt::format("残疾等级1–{}级", c.disability_grade_max));
-  if (c.age_at && c.age_min >= 0) parts.push_back(fmt::format("{}时年满{}周岁", c.age_at->str(), c.age_min));
-  if (c.age_at && c.age_below >= 0) parts.push_back(fmt::format("{}时未满{}周岁", c.age_at->str(), c.age_below));
-  if (!c.age_at && c.born_on_or_before) parts.push_back(fmt::format("{}及以前出生", c.born_on_or_before->str()));
-  if (!c.age_at && c.born_on_or_after) parts.push_back(fmt::format("{}及以后出生", c.born_on_or_after->str()));
-  if (c.hukou_in_region) parts.push_back("户籍在本地");
-  for (Event e : c.events) parts.push_back(std::string(event_label(e)));
-  if (c.within_days >= 0) parts.push_back(fmt::format("{}天内", c.within_days));
-  if (c.within_months >= 0) parts.push_back(fmt::format("{}个月内", c.within_months));
-  if (c.event_on_or_after) parts.push_back(fmt::format("事件在{}及以后", c.event_on_or_after->str()));
-  if (c.employee_months_min >= 0) parts.push_back(fmt::format("职工医保连续{}个月以上", c.employee_months_min));
-  if (c.parent_insured == 1) parts.push_back("父母一方参保");
-  std::string s;
-  for (auto& p : parts) s += (s.empty() ? "" : "，") + p;
-  return s.empty() ? "所有人" : s;
-}
+std::string cond_text(const Condition& c) { return condition_text(c); }
 
 void show(const Policy& p) {
   fmt::print("{}  {}年度  区划{}\n", p.jurisdiction, p.year, p.region.str());

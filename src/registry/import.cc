@@ -17,6 +17,7 @@
 #include <unordered_set>
 
 #include "core/id_number.h"
+#include "io/roster.h"
 #include "io/table.h"
 #include "registry/sha256.h"
 
@@ -771,6 +772,20 @@ ImportResult import_targets(Store& st, const std::string& path, const ImportOpti
             {n, "total_mismatch", fmt::format("“{}”合计 {} 与各单位之和 {} 不一致", cols.name(int(i)), vals[i], sums[i])});
   if (batch.writing()) st.put_targets(ts);
   return batch.finish(batch.writing() ? int64_t(ts.size()) : 0);
+}
+
+std::vector<std::string> import_template_header(std::string_view kind) {
+  if (kind == "roster") {
+    std::vector<std::string> h;
+    for (int c = 0; c < static_cast<int>(io::RosterColumn::count_); ++c)
+      h.emplace_back(io::roster_column_name_zh(static_cast<io::RosterColumn>(c)));
+    return h;
+  }
+  if (kind == "subsidy_list") return {"部门", "人员类别", "截止日期", "身份证号", "姓名", "列入日期"};
+  if (kind == "employee_roster") return {"身份证号", "姓名", "单位", "参保日期", "停保日期"};
+  if (kind == "targets") return {"单位", "区划代码", "任务数"};
+  if (kind == "payments") return {"身份证号", "姓名", "电子税票号码", "缴费金额", "缴费时间", "缴费年度"};
+  return {};
 }
 
 }  // namespace canbao::registry

@@ -87,4 +87,10 @@ ImportResult import_employee_roster(store::Store& st, const std::string& path, c
 ImportResult import_targets(store::Store& st, const std::string& path, const ImportOptions& opt, int year,
                             RegionCode parent);
 
+// The header row of an import file (Chinese names as the readers above accept
+// them; optional columns after the required ones), for the template download.
+// `kind`: roster | subsidy_list | employee_roster | targets | payments (the
+// tax bureau's detail, read by ledger/tax_import). Empty for an unknown kind.
+std::vector<std::string> import_template_header(std::string_view kind);
+
 }  // namespace canbao::registry

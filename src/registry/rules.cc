@@ -1,6 +1,7 @@
 #include "registry/rules.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <map>
@@ -59,8 +60,8 @@ std::vector<MemberStatus> household_status(Store& st, std::string_view household
     MemberStatus s{m.id_number, Accounted::not_accounted};
     if (std::find(enrolling.begin(), enrolling.end(), m.id_number) != enrolling.end()) s.why = Accounted::enrolling;
     else if (m.deceased_on && *m.deceased_on <= today) s.why = Accounted::deceased;
-    else if (std::any_of(st.enrollments_of(m.id_number, year).begin(), st.enrollments_of(m.id_number, year).end(),
-                         [](const Enrollment& e) { return store::is_active(e.status); }))
+    else if (auto es = st.enrollments_of(m.id_number, year);  // one vector: begin and end of the same one
+             std::any_of(es.begin(), es.end(), [](const Enrollment& e) { return store::is_active(e.status); }))
       s.why = Accounted::enrolled;
     else if (employee_insured_on(st, m.id_number, today)) s.why = Accounted::employee_insured;
     else if (has_category(st, m.id_number, Category::university_student, today)) s.why = Accounted::university_student;
@@ -171,7 +172,8 @@ std::vector<Finding2> find_conflicts(Store& st, RegionCode scope, int year, Date
   return out;
 }
 
-void suspend_enrollment(Store& st, int64_t enrollment_id, Date on, const std::string& actor) {
+void suspend_enrollment(Store& st, int64_t enrollment_id, Date on, const std::string& actor,
+                        const std::string& reason) {
   auto tx = st.transaction();
   auto e = st.enrollment(enrollment_id);
   if (!e)
@@ -183,8 +185,12 @@ void suspend_enrollment(Store& st, int64_t enrollment_id, Date on, const std::st
   std::string old = enrollment_json(*e);
   e->status = EnrollmentStatus::suspended;
   e->ended_on = on;
+  if (!reason.empty()) e->note = reason;
   st.update_enrollment(*e);
-  st.audit({"", actor, "suspend", "enrollment", std::to_string(e->id), old, enrollment_json(*e), e->place});
+  auto now = nlohmann::json::parse(enrollment_json(*e));
+  if (!reason.empty()) now["reason"] = reason;
+  st.audit({"", actor, "suspend", "enrollment", std::to_string(e->id), old,
+            now.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), e->place});
   tx.commit();
 }
 
@@ -223,6 +229,23 @@ void move_person(Store& st, std::string_view id_number, std::string_view to_hous
   st.put_persons(std::span<const store::Person>(&*p, 1));
   st.audit({"", actor, "move_person", "person", p->id_number, fmt::format(R"({{"household":"{}"}})", from),
             fmt::format(R"({{"household":"{}","on":"{}"}})", h->id, on.str()), h->region});
+  tx.commit();
+}
+
+void move_person_to_new_household(Store& st, std::string_view id_number, std::string_view household,
+                                  RegionCode region, Date on, const std::string& actor) {
+  auto tx = st.transaction();
+  if (st.household(household))
+    throw RegistryError("duplicate_household", fmt::format("household {} already exists", household),
+                        fmt::format("户 {} 已存在", household));
+  if (!st.person(id_number))
+    throw RegistryError("unknown_person", fmt::format("person {} not found", mask_id(id_number)),
+                        fmt::format("{} 不在人员登记中", mask_id(id_number)));
+  store::Household h{std::string(household), region, std::string(id_number)};
+  st.put_households(std::span<const store::Household>(&h, 1));
+  st.audit({"", actor, "create_household", "household", h.id, "",
+            fmt::format(R"({{"region":"{}","on":"{}"}})", region.str(), on.str()), region});
+  move_person(st, id_number, household, on, actor);
   tx.commit();
 }
 

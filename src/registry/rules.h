@@ -65,12 +65,19 @@ std::vector<Finding2> find_conflicts(store::Store& st, RegionCode scope, int yea
 
 // Life events. Each writes an audit row; nothing is deleted.
 // 参保暂停 at the old place before enrolling elsewhere.
-void suspend_enrollment(store::Store& st, int64_t enrollment_id, Date on, const std::string& actor);
+// `reason` (free text, e.g. "迁往外省") is kept in the enrollment's note and the audit row.
+void suspend_enrollment(store::Store& st, int64_t enrollment_id, Date on, const std::string& actor,
+                        const std::string& reason = {});
 // Moves a whole household's registration to another region (members' hukou follows).
 void move_household(store::Store& st, std::string_view household, RegionCode to, Date on, const std::string& actor);
 // Moves one person to another household (e.g. marriage).
 void move_person(store::Store& st, std::string_view id_number, std::string_view to_household, Date on,
                  const std::string& actor);
+// Moves one person into a household that does not exist yet (分户): creates it
+// in `region` with the person as head, then moves; one transaction, audited.
+// Throws RegistryError duplicate_household when the id is taken.
+void move_person_to_new_household(store::Store& st, std::string_view id_number, std::string_view household,
+                                  RegionCode region, Date on, const std::string& actor);
 // Adds a newborn to a household (event birth on the ID's birth date).
 void register_birth(store::Store& st, const store::Person& newborn, const std::string& actor);
 // Records a death: deceased_on set, active enrollments of later years

@@ -43,7 +43,7 @@ bool role_may(std::string_view role, std::string_view perm) {
       {"school", {"read", "read.payments", "write.payment"}},
       {"tax", {"read", "read.payments", "write.payment", "import.payments", "read.reconcile", "reconcile"}},
       {"department", {"read", "write.subsidy", "import.subsidy_list", "read.subsidy"}},
-      {"auditor", {"read", "read.payments", "audit", "read.subsidy", "read.reconcile"}},
+      {"auditor", {"read", "read.payments", "audit", "read.subsidy", "read.reconcile", "policy.whatif"}},
   };
   if (role == "admin") return true;
   auto it = k.find(role);

@@ -10,16 +10,20 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <sstream>
+#include <unordered_map>
 
 #include "assess/assessment.h"
 #include "assess/report.h"
 #include "core/id_number.h"
 #include "core/money.h"
+#include "core/pinyin.h"
 #include "ledger/ledger.h"
 #include "ledger/pool.h"
 #include "registry/facts_builder.h"
 #include "registry/import.h"
+#include "io/xlsx_writer.h"
 #include "registry/rules.h"
 #include "server/api.h"
 #include "server/auth.h"
@@ -96,6 +100,8 @@ struct Server::Impl : Api {
                 {"region_name", region_name(st, r.p.hukou)},
                 {"categories", cats},
                 {"psn_insu_stas", r.enr_id ? "1" : "0"},
+                {"deceased", r.p.deceased_on.has_value()},
+                {"deceased_on", r.p.deceased_on ? json(r.p.deceased_on->str()) : json()},
                 {"enrollment", enr}};
   }
 
@@ -119,9 +125,28 @@ struct Server::Impl : Api {
         where += " AND p.id_number LIKE ?";
       } else {
         qs = q + "%";
-        where += " AND p.name LIKE ?";
+        where += " AND (p.name LIKE ?";
       }
       ps.push_back(Param(qs));
+      if (!digits || q.size() < 4) {
+        if (looks_like_initials(q)) {
+          // Pinyin initials ("zsy" → 张三丫): the name's k-th character is one of
+          // the hanzi whose initial is the k-th letter (prefix match).
+          where += " OR (";
+          for (size_t k = 0; k < q.size(); ++k) {
+            const auto& cands = hanzi_with_initial(q[k]);
+            where += fmt::format("{}substr(p.name, {}, 1) IN (", k ? " AND " : "", k + 1);
+            for (size_t i = 0; i < cands.size(); ++i) {
+              where += i ? ",?" : "?";
+              ps.push_back(Param(cands[i]));
+            }
+            if (cands.empty()) where += "NULL";
+            where += ")";
+          }
+          where += ")";
+        }
+        where += ")";
+      }
     }
     std::pair<int64_t, int64_t> vr;
     if (!village.empty()) {
@@ -246,7 +271,10 @@ struct Server::Impl : Api {
       c.res.status = 204;
     });
     route("GET", "/api/v1/auth/me", Access::any_session,
-          [this](Ctx& c) { send_json(c.res, 200, {{"user", user_json(*c.s)}, {"csrf_token", c.s->csrf}}); });
+          [this](Ctx& c) {
+            auto l = pool->lease();
+            send_json(c.res, 200, {{"user", user_json(*l, *c.s)}, {"csrf_token", c.s->csrf}});
+          });
     route("GET", "/api/v1/auth/csrf", Access::any_session,
           [this](Ctx& c) { send_json(c.res, 200, {{"csrf_token", c.s->csrf}}); });
     route("POST", "/api/v1/auth/password", Access::any_session, [this](Ctx& c) {
@@ -385,6 +413,116 @@ struct Server::Impl : Api {
                              {"head", h->head.empty() ? json() : json(mask_id(h->head))}, {"members", mem}});
     });
 
+    // Newborn registration (新生儿登记): the person joins the household; when
+    // another member is actively enrolled for the year the newborn is enrolled
+    // at the same place in the same transaction.
+    route("POST", R"(/api/v1/households/([^/]+)/members)", Access::session, [this](Ctx& c) {
+      need(c, "write.enroll");
+      std::string hid = c.req.matches[1].str();
+      auto b = body(c);
+      auto id = IdNumber::parse(str_field(b, "id_number", true), today());
+      if (!id) fail(400, "bad_field", "身份证号无效", "id_number");
+      std::string name = str_field(b, "name", true);
+      if (name.empty() || name.size() > 90) fail(400, "bad_field", "姓名无效", "name");
+      auto birth = date_field(b, "birth");
+      if (birth && *birth != id->birth_date()) fail(400, "bad_field", "出生日期与身份证号不符", "birth");
+      int year = int(int_field(b, "year", false, year_of(c)));
+      auto l = pool->lease();
+      auto h = l->household(hid);
+      if (!h || !c.actor.in_scope(h->region)) fail(404, "not_found", "未找到该户（或不在您的管辖范围内）");
+      store::Person p;
+      p.id_number = id->str();
+      p.name = name;
+      p.birth = id->birth_date();
+      p.male = id->male();
+      p.household = h->id;
+      p.hukou = h->region;
+      if (b.contains("parent_insured") && !b["parent_insured"].is_null()) {
+        if (!b["parent_insured"].is_boolean()) fail(400, "bad_field", "parent_insured 须为 true/false", "parent_insured");
+        p.parent_insured = b["parent_insured"].get<bool>() ? 1 : 0;
+      }
+      RegionCode place;
+      for (auto& m : l->household_members(hid))
+        for (auto& e : l->enrollments_of(m.id_number, year))
+          if (store::is_active(e.status) && place.empty()) place = e.place;
+      registry::register_birth(*l, p, c.actor.username);
+      // The birth stands even when the enrollment is refused (the refusal is
+      // answered beside the person, for the clerk to settle).
+      json enroll_error = nullptr;
+      if (!place.empty()) {
+        registry::EnrollRequest er;
+        er.household = hid;
+        er.persons = {p.id_number};
+        er.year = year;
+        er.place = place;
+        er.today = today();
+        er.actor = c.actor.username;
+        try {
+          registry::enroll_household(*l, er);
+        } catch (const registry::RegistryError& e) {
+          enroll_error = {{"code", e.code}, {"message", e.zh}};
+        }
+      }
+      auto r = visible_person(*l, c.actor, p.id_number, year);
+      if (!r) fail(500, "internal", "登记后未能读取该人员");
+      send_json(c.res, 201, {{"person", person_item(*l, *r, year)}, {"enrollment_error", enroll_error}});
+    });
+
+    // 参保暂停: the enrollment ends on `date` (default today) with the reason kept.
+    route("POST", R"(/api/v1/enrollments/(\d+)/suspend)", Access::session, [this](Ctx& c) {
+      need(c, "write.enroll");
+      auto b = body(c);
+      std::string reason = str_field(b, "reason", true);
+      if (reason.empty() || reason.size() > 600) fail(400, "bad_field", "请填写暂停原因（200字以内）", "reason");
+      Date on = date_field(b, "date").value_or(today());
+      int64_t eid = std::stoll(c.req.matches[1].str());
+      auto l = pool->lease();
+      auto e = l->enrollment(eid);
+      if (!e || !c.actor.in_scope(e->place)) fail(404, "not_found", "未找到该参保登记（或不在您的管辖范围内）");
+      if (e->registered_on && on < *e->registered_on) fail(422, "bad_field", "暂停日期早于参保登记日期", "date");
+      registry::suspend_enrollment(*l, eid, on, c.actor.username, reason);
+      auto n = l->enrollment(eid);
+      send_json(c.res, 200, {{"enrollment", {{"id", n->id}, {"year", n->year}, {"place", n->place.str()},
+                                             {"status", store::status_id(n->status)},
+                                             {"status_label", store::status_label(n->status)},
+                                             {"ended_on", n->ended_on ? json(n->ended_on->str()) : json()},
+                                             {"reason", n->note}, {"person_key", keys->encode(n->person)}}}});
+    });
+
+    // A person moves into another household (existing, or new in `region`).
+    route("POST", R"(/api/v1/persons/([A-Za-z0-9]+)/move)", Access::session, [this](Ctx& c) {
+      need(c, "write.enroll");
+      std::string id = person_id(c.req.matches[1].str());
+      auto b = body(c);
+      std::string hid = str_field(b, "household", true);
+      if (hid.empty() || hid.size() > 64) fail(400, "bad_field", "户号无效", "household");
+      RegionCode region;
+      if (auto r = str_field(b, "region"); !r.empty()) {
+        auto rc = RegionCode::parse(r);
+        if (!rc) fail(400, "bad_field", "区划代码无效", "region");
+        region = *rc;
+      }
+      Date on = date_field(b, "date").value_or(today());
+      int year = year_of(c);
+      auto l = pool->lease();
+      auto r = visible_person(*l, c.actor, id, year);
+      if (!r) fail(404, "not_found", "未找到该人员（或不在您的管辖范围内）");
+      if (r->p.household == hid) fail(422, "same_household", "该人员已在此户", "household");
+      if (auto h = l->household(hid)) {
+        if (!c.actor.in_scope(h->region)) fail(404, "not_found", "未找到该户（或不在您的管辖范围内）", "household");
+        if (!region.empty() && region != h->region)
+          fail(422, "region_mismatch", "该户的区划与所填区划不一致", "region");
+        registry::move_person(*l, id, hid, on, c.actor.username);
+      } else {
+        if (region.empty()) fail(422, "unknown_household", "户不存在；新立户须填写区划 region", "region");
+        if (!c.actor.in_scope(region)) fail(403, "out_of_scope", "迁入区划不在您的管辖范围内", "region");
+        registry::move_person_to_new_household(*l, id, hid, region, on, c.actor.username);
+      }
+      auto moved = visible_person(*l, c.actor, id, year);
+      json j = moved ? person_item(*l, *moved, year) : json{{"person_key", keys->encode(id)}};
+      send_json(c.res, 200, {{"person", j}});
+    });
+
     // --- enrollments
     route("POST", "/api/v1/enrollments", Access::session, [this](Ctx& c) {
       need(c, "write.enroll");
@@ -486,11 +624,10 @@ struct Server::Impl : Api {
       auto l = pool->lease();
       int64_t total = 0;
       json items = json::array();
+      std::unordered_map<std::string, std::string> names;
       for (auto& r : ledger->list(*l, c.actor, f, &total)) {
         if (sub_only && r.payer_name != c.actor.department) continue;
-        json j = row_json(r);
-        j["person_key"] = keys->encode(r.person);
-        items.push_back(j);
+        items.push_back(pay_json(*l, r, names));
       }
       send_json(c.res, 200, {{"items", items}, {"total", total}, {"page", pg}, {"page_size", ps}});
     });
@@ -499,10 +636,10 @@ struct Server::Impl : Api {
       auto l = pool->lease();
       auto r = ledger->row(*l, c.actor, std::stoll(c.req.matches[1].str()));
       if (!r) fail(404, "not_found", "未找到该缴费记录");
-      json j = row_json(*r);
-      j["person_key"] = keys->encode(r->person);
+      std::unordered_map<std::string, std::string> names;
+      json j = pay_json(*l, *r, names);
       json ch = json::array();
-      for (auto& x : ledger->children(*l, r->id)) ch.push_back(row_json(x));
+      for (auto& x : ledger->children(*l, r->id)) ch.push_back(pay_json(*l, x, names));
       j["children"] = ch;
       send_json(c.res, 200, {{"payment", j}});
     });
@@ -540,7 +677,8 @@ struct Server::Impl : Api {
           "SELECT id, kind, file_name, status, rows_total, rows_written, rows_rejected, actor, created_at, region "
           "FROM import_batches WHERE region BETWEEN ? AND ? ORDER BY id DESC LIMIT ? OFFSET ?",
           {c.actor.scope.empty() ? int64_t(0) : lo, hi, ps, (pg - 1) * ps}, [&](const RowView& v) {
-            items.push_back({{"batch_id", v.i(0)}, {"kind", v.s(1)}, {"file_name", v.s(2)},
+            items.push_back({{"batch_id", v.i(0)}, {"id", v.i(0)}, {"kind", v.s(1)}, {"file_name", v.s(2)},
+                             {"filename", v.s(2)},
                              {"committed", v.s(3) == "committed"}, {"rows_total", v.i(4)}, {"rows_written", v.i(5)},
                              {"rows_rejected", v.i(6)}, {"actor", v.s(7)}, {"created_at", v.s(8)}});
           });
@@ -555,12 +693,51 @@ struct Server::Impl : Api {
           "SELECT id, kind, file_name, status, rows_total, rows_written, rows_rejected, actor, created_at, report "
           "FROM import_batches WHERE id = ? AND region BETWEEN ? AND ?",
           {std::stoll(c.req.matches[1].str()), c.actor.scope.empty() ? int64_t(0) : lo, hi}, [&](const RowView& v) {
-            j = {{"batch_id", v.i(0)}, {"kind", v.s(1)}, {"file_name", v.s(2)}, {"committed", v.s(3) == "committed"},
+            j = {{"batch_id", v.i(0)}, {"id", v.i(0)}, {"kind", v.s(1)}, {"file_name", v.s(2)}, {"filename", v.s(2)},
+                 {"committed", v.s(3) == "committed"},
                  {"rows_total", v.i(4)}, {"rows_written", v.i(5)}, {"rows_rejected", v.i(6)}, {"actor", v.s(7)},
                  {"created_at", v.s(8)}, {"problems", json::parse(v.s(9), nullptr, false)}};
           });
       if (j.is_null()) fail(404, "not_found", "未找到该导入批次");
       send_json(c.res, 200, j);
+    });
+
+    route("GET", R"(/api/v1/imports/templates/([a-z_]+))", Access::session, [this](Ctx& c) {
+      need(c, "read");
+      std::string kind = c.req.matches[1].str();
+      auto header = registry::import_template_header(kind);
+      if (header.empty()) fail(404, "not_found", "未知的导入类型");
+      send_xlsx(c, fmt::format("导入模板-{}.xlsx", kind), [&](const std::string& path) {
+        io::XlsxWriter w(path);
+        w.add_sheet(kind, header);
+        w.close();
+      });
+    });
+    route("GET", R"(/api/v1/imports/(\d+)/problems\.xlsx)", Access::session, [this](Ctx& c) {
+      need(c, "read");
+      auto [lo, hi] = region_range(c.actor.scope);
+      auto l = pool->lease();
+      std::optional<std::string> report;
+      std::string kind;
+      sql(*l).sql_query("SELECT kind, report FROM import_batches WHERE id = ? AND region BETWEEN ? AND ?",
+                        {std::stoll(c.req.matches[1].str()), c.actor.scope.empty() ? int64_t(0) : lo, hi},
+                        [&](const RowView& v) {
+                          kind = v.s(0);
+                          report = v.null(1) ? "[]" : std::string(v.s(1));
+                        });
+      if (!report) fail(404, "not_found", "未找到该导入批次");
+      json probs = json::parse(*report, nullptr, false);
+      if (!probs.is_array()) probs = json::array();
+      // Values in the report are already masked by the importer.
+      send_xlsx(c, fmt::format("导入问题-{}.xlsx", c.req.matches[1].str()), [&](const std::string& path) {
+        io::XlsxWriter w(path);
+        w.add_sheet("问题", {"行号", "列", "值", "原因"});
+        auto str = [](const json& x) { return x.is_string() ? x.get<std::string>() : x.is_null() ? "" : x.dump(); };
+        for (auto& p : probs)
+          w.add_row({p.value("row", json(0)).is_number_integer() ? io::Cell(p["row"].get<int64_t>()) : io::Cell(),
+                     str(p.value("column", json())), str(p.value("value", json())), str(p.value("reason", json()))});
+        w.close();
+      });
     });
 
     // --- targets and progress
@@ -615,7 +792,7 @@ struct Server::Impl : Api {
       need(c, "users");
       auto l = pool->lease();
       json items = json::array();
-      for (auto& u : list_users(*l, c.actor.scope)) items.push_back(user_json(u));
+      for (auto& u : list_users(*l, c.actor.scope)) items.push_back(user_json(*l, u));
       send_json(c.res, 200, {{"items", items}});
     });
     route("POST", "/api/v1/users", Access::session, [this](Ctx& c) {
@@ -644,7 +821,7 @@ struct Server::Impl : Api {
         fail(422, "bad_field", e.what(), "username");
       }
       auto nu = find_user(*l, u.username);
-      send_json(c.res, 201, {{"user", user_json(*nu)}, {"password", pw}});
+      send_json(c.res, 201, {{"user", user_json(*l, *nu)}, {"password", pw}});
     });
     route("POST", R"(/api/v1/users/(\d+)/reset-password)", Access::session, [this](Ctx& c) {
       need(c, "users");
@@ -681,15 +858,31 @@ struct Server::Impl : Api {
     http.Get(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) { static_file(req, res); });
   }
 
-  json user_json(const Session& s) {
+  json user_json(store::Store& st, const Session& s) {
     return {{"id", s.user_id}, {"username", s.username}, {"display_name", s.display_name}, {"role", s.role},
-            {"role_label", role_label(s.role)}, {"region", s.scope.str()}, {"department", s.department},
+            {"role_label", role_label(s.role)}, {"region", s.scope.str()},
+            {"region_name", s.scope.empty() ? json() : json(region_name(st, s.scope))}, {"department", s.department},
             {"must_change_password", s.must_change}};
   }
-  json user_json(const User& u) {
+  json user_json(store::Store& st, const User& u) {
     return {{"id", u.id}, {"username", u.username}, {"display_name", u.display_name}, {"role", u.role},
-            {"role_label", role_label(u.role)}, {"region", u.scope.str()}, {"department", u.department},
+            {"role_label", role_label(u.role)}, {"region", u.scope.str()},
+            {"region_name", u.scope.empty() ? json() : json(region_name(st, u.scope))}, {"department", u.department},
             {"disabled", u.disabled}, {"must_change_password", u.must_change}};
+  }
+
+  // A ledger row as JSON with the person's masked name (one read per row,
+  // cached for the request).
+  json pay_json(store::Store& st, const ledger::Row& r, std::unordered_map<std::string, std::string>& names) {
+    json j = row_json(r);
+    auto it = names.find(r.person);
+    if (it == names.end()) {
+      auto p = st.person(r.person);
+      it = names.emplace(r.person, p ? mask_name(p->name) : "").first;
+    }
+    j["name"] = it->second.empty() ? json() : json(it->second);
+    j["person_key"] = keys->encode(r.person);
+    return j;
   }
 
   void login(Ctx& c) {
@@ -722,7 +915,7 @@ struct Server::Impl : Api {
     login_user.clear(user);
     auto s = sessions.create(*u);
     c.res.set_header("Set-Cookie", fmt::format("canbao_session={}; HttpOnly; SameSite=Strict; Path=/", s.token));
-    send_json(c.res, 200, {{"user", user_json(s)}, {"csrf_token", s.csrf}});
+    send_json(c.res, 200, {{"user", user_json(*l, s)}, {"csrf_token", s.csrf}});
   }
 
   void send_outcome(Ctx& c, const ledger::Outcome& o) {
@@ -798,16 +991,20 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
     std::string ext = std::filesystem::path(f.filename).extension().string();
     if (ext != ".csv" && ext != ".xlsx" && ext != ".txt") ext = ".csv";
     auto dir = std::filesystem::temp_directory_path();
-    std::string base = f.filename.empty() ? "upload" + ext : std::filesystem::path(f.filename).filename().string();
-    auto path = dir / fmt::format("canbao-upload-{}-{}", random_token(8), base);
+    std::string base = f.filename.substr(f.filename.find_last_of("/\\") == std::string::npos ? 0 : f.filename.find_last_of("/\\") + 1);
+    if (base.empty() || base == "." || base == "..") base = "upload" + ext;
+    // The upload keeps its own name (the batch records it) inside a private directory.
+    auto updir = dir / fmt::format("canbao-upload-{}", random_token(8));
+    std::filesystem::create_directory(updir);
+    struct Rm {
+      std::filesystem::path p;
+      ~Rm() { std::error_code ec; std::filesystem::remove_all(p, ec); }
+    } rm{updir};
+    auto path = updir / base;
     {
       std::ofstream out(path, std::ios::binary);
       out.write(f.content.data(), std::streamsize(f.content.size()));
     }
-    struct Rm {
-      std::filesystem::path p;
-      ~Rm() { std::error_code ec; std::filesystem::remove(p, ec); }
-    } rm{path};
     json rep;
     if (kind == "payments") {
       int year = int(qint(c, "year", 0));
@@ -922,7 +1119,81 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
     std::ostringstream ss;
     ss << in.rdbuf();
     if (p.filename() != "index.html") res.set_header("Cache-Control", "public, max-age=3600");
-    res.set_content(ss.str(), mime_of(p.string()));
+    std::string mime = mime_of(p.string());
+    auto body = std::make_shared<const std::string>(ss.str());
+    bool compressible = mime.rfind("text/", 0) == 0 || mime.rfind("application/json", 0) == 0 || mime == "image/svg+xml";
+    if (compressible && body->size() >= 1024) {
+      res.set_header("Vary", "Accept-Encoding");
+      if (accepts_gzip(req.get_header_value("Accept-Encoding"))) {
+        if (auto gz = gzipped(p, *body)) {
+          res.set_header("Content-Encoding", "gzip");
+          body = gz;
+        }
+      }
+    }
+    // A provider with a known length: httplib sends it as is (its own
+    // compression, which ignores q=0, is not applied).
+    res.set_content_provider(body->size(), mime, [body](size_t off, size_t len, httplib::DataSink& sink) {
+      sink.write(body->data() + off, len);
+      return true;
+    });
+  }
+
+  static bool accepts_gzip(const std::string& ae) {
+    // "gzip", "deflate, gzip;q=0.8", "*" — but not "gzip;q=0".
+    std::istringstream in(ae);
+    std::string tok;
+    while (std::getline(in, tok, ',')) {
+      tok.erase(std::remove(tok.begin(), tok.end(), ' '), tok.end());
+      std::string name = tok.substr(0, tok.find(';'));
+      if (name != "gzip" && name != "*") continue;
+      auto q = tok.find(";q=");
+      if (q == std::string::npos) return true;
+      try {
+        return std::stod(tok.substr(q + 3)) > 0;
+      } catch (...) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  // The gzip form of a static file: a precompressed FILE.gz beside it when
+  // at least as new, else compressed once and kept in memory (keyed by path,
+  // size and modification time, so a rebuilt web/dist is picked up).
+  std::mutex gz_mu;
+  std::unordered_map<std::string, std::pair<std::string, std::shared_ptr<const std::string>>> gz_cache;
+  std::shared_ptr<const std::string> gzipped(const std::filesystem::path& p, const std::string& body) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto mt = fs::last_write_time(p, ec);
+    std::string stamp = fmt::format("{}:{}", body.size(), ec ? 0 : mt.time_since_epoch().count());
+    {
+      std::lock_guard g(gz_mu);
+      if (auto it = gz_cache.find(p.string()); it != gz_cache.end() && it->second.first == stamp) return it->second.second;
+    }
+    std::string out;
+    fs::path side = p.string() + ".gz";
+    std::error_code ec2;
+    if (fs::is_regular_file(side, ec2) && !ec && fs::last_write_time(side, ec2) >= mt && !ec2) {
+      std::ifstream in(side, std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      out = ss.str();
+    }
+    if (out.size() < 2 || out[0] != '\x1f' || out[1] != '\x8b') {
+      out.clear();
+      httplib::detail::gzip_compressor z;
+      bool ok = z.compress(body.data(), body.size(), true, [&](const char* d, size_t n) {
+        out.append(d, n);
+        return true;
+      });
+      if (!ok) return nullptr;
+    }
+    auto gz = std::make_shared<const std::string>(std::move(out));
+    std::lock_guard g(gz_mu);
+    gz_cache[p.string()] = {stamp, gz};
+    return gz;
   }
 };
 
