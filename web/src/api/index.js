@@ -1,5 +1,5 @@
-// Every endpoint the UI uses, named after docs/api.md. Endpoints marked NEEDED are asked for in
-// web/API-NEEDS.md; pages calling them show 暂无数据 when the server answers 404.
+// Every endpoint the UI uses, named after docs/api.md and the campaign/policy routes of the server
+// (src/server/routes_campaign.cc, routes_policy.cc). What is still missing: web/API-NEEDS.md.
 import { http, downloadUrl } from './http'
 
 export const auth = {
@@ -46,8 +46,8 @@ export const imports = {
   upload: (kind, form) => http.upload('/imports/' + kind, form),
   list: (params) => http.get('/imports', params),
   get: (id) => http.get('/imports/' + id),
-  templateUrl: (kind) => downloadUrl('/imports/templates/' + kind), // NEEDED
-  problemsUrl: (id) => downloadUrl('/imports/' + id + '/problems.xlsx'), // NEEDED
+  templateUrl: (kind) => downloadUrl('/imports/templates/' + kind),
+  problemsUrl: (id) => downloadUrl('/imports/' + id + '/problems.xlsx'),
 }
 
 export const campaign = {
@@ -72,10 +72,10 @@ export const campaign = {
 }
 
 export const policies = {
-  list: () => http.get('/policies'), // NEEDED
-  get: (id) => http.get('/policies/' + encodeURIComponent(id)), // NEEDED
-  diff: (a, b) => http.get('/policies/diff', { a, b }), // NEEDED
-  whatif: (body) => http.post('/policies/whatif', body), // NEEDED
+  list: () => http.get('/policies'),
+  get: (id) => http.get('/policies/' + encodeURIComponent(id))
+  diff: (a, b) => http.get('/policies/diff', { a, b })
+  whatif: (body) => http.post('/policies/whatif', body)
 }
 
 export const users = {
