@@ -73,9 +73,9 @@ export const campaign = {
 
 export const policies = {
   list: () => http.get('/policies'),
-  get: (id) => http.get('/policies/' + encodeURIComponent(id))
-  diff: (a, b) => http.get('/policies/diff', { a, b })
-  whatif: (body) => http.post('/policies/whatif', body)
+  get: (id) => http.get('/policies/' + encodeURIComponent(id)),
+  diff: (a, b) => http.get('/policies/diff', { a, b }),
+  whatif: (body) => http.post('/policies/whatif', body),
 }
 
 export const users = {
