@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 #include "assess/assessment.h"
 #include "core/id_number.h"
@@ -288,8 +289,7 @@ Ledger::Ledger(StorePool& pool, const PolicySet& policies, LedgerOptions opt)
   if (sodium_init() < 0) throw std::runtime_error("libsodium init failed");
   wst_ = pool_.open_one();
   auto& s = sql(*wst_);
-  if (s.sql_dialect() == store::Dialect::sqlite) s.sql_script("PRAGMA synchronous=FULL");
-  else s.sql_script("SET synchronous_commit = on");
+  writer_session();
   // Receipt key: 32 random bytes kept in server_keys (created once).
   std::string hexkey = opt_.receipt_key_hex;
   if (hexkey.empty()) {
@@ -310,6 +310,46 @@ Ledger::Ledger(StorePool& pool, const PolicySet& policies, LedgerOptions opt)
 }
 
 Ledger::~Ledger() { stop(); }
+
+void Ledger::writer_session() {
+  auto& s = sql(*wst_);
+  if (s.sql_dialect() == store::Dialect::sqlite) s.sql_script("PRAGMA synchronous=FULL");
+  else s.sql_script("SET synchronous_commit = on");
+}
+
+bool Ledger::writer_tx(const std::function<void()>& body, std::chrono::steady_clock::time_point deadline) {
+  using Clock = std::chrono::steady_clock;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      if (attempt > 0 || wst_->broken()) {
+        wst_->reconnect();  // same URL: a multi-host URL lands on the current primary
+        writer_session();
+        fmt::print(stderr, "canbao ledger: writer reconnected to the database\n");
+      }
+      body();
+      return true;
+    } catch (const store::Unavailable& e) {
+      // The transaction died with the connection. Its COMMIT may still have
+      // reached the database (and, with synchronous replication, the standby
+      // that is now the primary): the next attempt finds those writes by their
+      // idempotency keys and answers them as replays, never writes them twice.
+      next_seq_.clear();  // receipt counters are re-read from the new primary
+      if (attempt == 0) fmt::print(stderr, "canbao ledger: database unavailable, retrying the batch: {}\n", e.what());
+      bool stopping;
+      {
+        std::lock_guard lk(mu_);
+        stopping = stopping_;
+      }
+      auto now = Clock::now();
+      if (stopping || now >= deadline) {
+        fmt::print(stderr, "canbao ledger: database still unavailable; batch answered 503 (nothing written)\n");
+        return false;
+      }
+      auto step = std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 5)));
+      std::this_thread::sleep_for(std::min<Clock::duration>(step, deadline - now));
+    }
+  }
+}
 
 void Ledger::stop() {
   {
@@ -383,26 +423,44 @@ void Ledger::apply_batch(std::vector<std::unique_ptr<Prepared>>& batch) {
   items.reserve(batch.size());
   for (auto& p : batch) items.push_back(p.get());
   bool ok = false;
+  // Unavailable: reconnect and run the whole batch again (writer_tx); a batch
+  // is acknowledged only by a COMMIT that returned.
+  const auto deadline = std::chrono::steady_clock::now() + opt_.store_retry;
+  std::vector<bool> down(batch.size(), false);  // the store stayed unavailable: nothing acknowledged
+  bool gave_up = false;
   try {
-    auto tx = wst_->transaction();
-    auto t0 = std::chrono::steady_clock::now();
-    apply_items(items, outs);
-    apply_us_ += since(t0);
-    auto t1 = std::chrono::steady_clock::now();
-    tx.commit();  // durable: one fsync for the whole batch
-    commit_us_ += since(t1);
-    ok = true;
+    ok = writer_tx(
+        [&] {
+          for (auto& o : outs) o = Outcome{};
+          auto tx = wst_->transaction();
+          auto t0 = std::chrono::steady_clock::now();
+          apply_items(items, outs);
+          apply_us_ += since(t0);
+          auto t1 = std::chrono::steady_clock::now();
+          tx.commit();  // durable: one fsync for the whole batch
+          commit_us_ += since(t1);
+        },
+        deadline);
+    if (!ok) {
+      gave_up = true;
+      down.assign(batch.size(), true);
+    }
   } catch (const std::exception& e) {
     next_seq_.clear();  // counters may have advanced inside the rolled-back batch
   }
-  if (!ok) {
+  if (!ok && !gave_up) {
     // Retry one by one so a bad write fails alone.
     for (size_t i = 0; i < batch.size(); ++i) {
       outs[i] = Outcome{};
       try {
-        auto tx = wst_->transaction();
-        apply_items(std::span<Prepared* const>(&items[i], 1), std::span<Outcome>(&outs[i], 1));
-        tx.commit();
+        down[i] = !writer_tx(
+            [&] {
+              outs[i] = Outcome{};
+              auto tx = wst_->transaction();
+              apply_items(std::span<Prepared* const>(&items[i], 1), std::span<Outcome>(&outs[i], 1));
+              tx.commit();
+            },
+            deadline);
       } catch (const std::exception& e) {
         next_seq_.clear();
         outs[i] = Outcome{};
@@ -413,7 +471,13 @@ void Ledger::apply_batch(std::vector<std::unique_ptr<Prepared>>& batch) {
   }
   batches_++;
   writes_ += int64_t(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(outs[i]));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (down[i])
+      batch[i]->done.set_exception(std::make_exception_ptr(
+          store::Unavailable("数据库暂时不可用，未记账 / database unavailable, nothing written")));
+    else
+      batch[i]->done.set_value(std::move(outs[i]));
+  }
 }
 
 namespace {

@@ -12,7 +12,9 @@
 // acknowledged only after its commit returned.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <deque>
 #include <future>
@@ -131,6 +133,10 @@ struct SubsidyRequest {
 struct LedgerOptions {
   size_t batch_max = 512;
   std::string receipt_key_hex;  // empty: read/create server_keys 'receipt'
+  // When a batch meets store::Unavailable (fail-over), the writer reconnects
+  // and runs the whole batch again for up to this long; then its callers get
+  // store::Unavailable (HTTP 503 + Retry-After), nothing acknowledged.
+  std::chrono::milliseconds store_retry{30000};
 };
 
 class Ledger {
@@ -142,7 +148,9 @@ class Ledger {
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
 
-  // All block until the write is durable (or refused).
+  // All block until the write is durable (or refused). Throw
+  // store::Unavailable when the database stayed unreachable (nothing written
+  // by this call; retry with the same idempotency key).
   Outcome pay(const Actor& a, const PaymentRequest& r, Date today);
   Outcome subsidy(const Actor& a, const SubsidyRequest& r, Date today);
   Outcome reverse(const Actor& a, int64_t payment_id, const std::string& reason, const std::string& key,
@@ -182,6 +190,12 @@ class Ledger {
   Outcome submit(std::unique_ptr<Prepared> p);
   void writer_loop();
   void apply_batch(std::vector<std::unique_ptr<Prepared>>& batch);
+  // Runs one writer transaction (`body` opens, applies and commits it). On
+  // store::Unavailable the transaction is lost whole: reconnect the writer and
+  // run `body` again, until `deadline`. Returns false when the store stayed
+  // unavailable; other errors propagate.
+  bool writer_tx(const std::function<void()>& body, std::chrono::steady_clock::time_point deadline);
+  void writer_session();  // session settings of the writer's connection (at open and after reconnect)
   // Applies `items` inside the open transaction: batched idempotency and
   // enrollment reads, per-row inserts with cached statements, one
   // multi-row audit insert. Throws on a store error (the caller rolls back).

@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "core/id_number.h"
@@ -130,23 +132,31 @@ TaxImportResult import_tax_payments(Ledger& l, const Actor& a, const std::string
   std::vector<std::string> name_mismatch(items.size());
   const size_t nthreads = std::min<size_t>(32, std::max<size_t>(1, items.size()));
   std::vector<std::thread> ts;
+  std::mutex err_mu;
+  std::exception_ptr err;  // first store error of a thread (e.g. store::Unavailable), rethrown below
   for (size_t k = 0; k < nthreads; ++k)
     ts.emplace_back([&, k] {
-      for (size_t i = k; i < items.size(); i += nthreads) {
-        auto& it = items[i];
-        if (!it.problem.empty()) continue;
-        if (!it.name.empty()) {
-          auto lease = l.pool().lease();
-          auto p = lease->person(it.req.person);
-          if (p && p->name != it.name) {
-            name_mismatch[i] = "姓名与参保登记不一致";
-            continue;
+      try {
+        for (size_t i = k; i < items.size(); i += nthreads) {
+          auto& it = items[i];
+          if (!it.problem.empty()) continue;
+          if (!it.name.empty()) {
+            auto lease = l.pool().lease();
+            auto p = lease->person(it.req.person);
+            if (p && p->name != it.name) {
+              name_mismatch[i] = "姓名与参保登记不一致";
+              continue;
+            }
           }
+          outs[i] = l.pay(a, it.req, today);
         }
-        outs[i] = l.pay(a, it.req, today);
+      } catch (...) {
+        std::lock_guard lk(err_mu);
+        if (!err) err = std::current_exception();
       }
     });
   for (auto& th : ts) th.join();
+  if (err) std::rethrow_exception(err);  // rows already written stay (idempotent: run the import again)
   for (size_t i = 0; i < items.size(); ++i) {
     auto& it = items[i];
     if (!it.problem.empty()) {

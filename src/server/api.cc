@@ -132,6 +132,9 @@ void Api::route(const std::string& method, const std::string& pattern, Access ac
     } catch (const registry::RegistryError& e) {
       int http = e.code == "duplicate_enrollment" ? 409 : e.code == "unknown_person" ? 404 : 422;
       send_json(res, http, error_body({http, e.code, e.zh}));
+    } catch (const store::Unavailable&) {  // fail-over window: the client retries (same idempotency key)
+      res.set_header("Retry-After", "2");
+      send_json(res, 503, error_body({503, "store_unavailable", "数据库暂时不可用，请稍后重试"}));
     } catch (const std::exception& e) {
       fmt::print(stderr, "canbao serve: {} {}: {}\n", req.method, req.path, e.what());
       send_json(res, 500, error_body({500, "internal", "服务器内部错误，请稍后重试"}));

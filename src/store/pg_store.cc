@@ -1,7 +1,23 @@
 // PostgreSQL engine (libpq): statements prepared once per connection and
 // cached by SQL text, parameters always bound (text format), bulk loads by
 // COPY FROM STDIN (through a temp staging table when the load is an upsert).
+//
+// A broken connection (the primary died or restarted, a fail-over, the
+// network) throws Unavailable, never plain StoreError: libpq reports the
+// connection bad, or the server's error is SQLSTATE class 08 (connection
+// exception) or 57P01/57P02/57P03 (admin/crash shutdown, cannot connect now).
+// reconnect() runs PQconnectdb again with the same conninfo — a multi-host URL
+// with target_session_attrs=read-write then lands on the current primary —
+// and redoes the session set-up (client_min_messages, search_path, bulk
+// mode); the statement cache is emptied (prepared statements die with their
+// session). Nothing here re-sends a statement: a transaction that met a
+// broken connection is lost whole, and its owner (the ledger writer, a
+// request) decides whether to run it again. The one thing done without being
+// asked: a store whose connection is known broken and that is not inside a
+// transaction reconnects once before the next statement (nothing was sent on
+// the dead connection, so this repeats nothing).
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <fmt/format.h>
 
@@ -28,6 +44,49 @@ std::string primary_message(PGresult* r, PGconn* c) {
   std::string s = m ? m : PQerrorMessage(c);
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
+}
+
+// SQLSTATEs that mean "this connection/server is gone or not accepting work
+// now", as opposed to an error of the statement.
+bool unavailable_state(const char* st) {
+  if (!st) return false;
+  std::string_view s(st);
+  return s.starts_with("08") || s == "57P01" || s == "57P02" || s == "57P03";
+}
+
+// libpq's own texts when the socket died (no SQLSTATE then).
+bool connection_lost_text(std::string_view m) {
+  for (std::string_view k : {"server closed the connection", "no connection to the server", "terminating connection",
+                             "could not receive data from server", "could not send data to server",
+                             "connection to server was lost", "SSL SYSCALL error", "SSL connection has been closed"})
+    if (m.find(k) != std::string_view::npos) return true;
+  return false;
+}
+
+// A refused connection attempt: most reasons pass (no server listening yet, a
+// standby while read-write is asked for, starting up, too many clients); wrong
+// credentials, a missing database or a bad URL do not, and are StoreError.
+bool permanent_connect_failure(PGconn* c, std::string_view m) {
+  if (c && PQconnectionNeedsPassword(c)) return true;
+  for (std::string_view k : {"password authentication failed", "does not exist", "no pg_hba.conf entry",
+                             "invalid", "unrecognized", "missing \"=\"", "password is required"})
+    if (m.find(k) != std::string_view::npos) return true;
+  return false;
+}
+
+// Opens a connection or throws (Unavailable when trying again later may work).
+PGconn* connect(const std::string& url) {
+  PGconn* c = PQconnectdb(url.c_str());
+  if (c && PQstatus(c) == CONNECTION_OK) return c;
+  std::string msg = c ? PQerrorMessage(c) : "out of memory";
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  for (auto& ch : msg)
+    if (ch == '\n') ch = ' ';
+  bool permanent = permanent_connect_failure(c, msg);
+  PQfinish(c);
+  std::string text = "无法连接 PostgreSQL / cannot connect to PostgreSQL: " + msg;
+  if (permanent) throw StoreError(text);
+  throw Unavailable(text);
 }
 
 class PgRow final : public RowView {
@@ -69,22 +128,11 @@ void copy_escape(std::string& out, std::string_view v) {
 
 class PgStore final : public detail::SqlStore {
  public:
-  PgStore(const std::string& url, const OpenOptions& opt) {
-    conn_ = PQconnectdb(url.c_str());
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string msg = PQerrorMessage(conn_);
-      while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-      PQfinish(conn_);
-      conn_ = nullptr;
-      throw StoreError("无法连接 PostgreSQL / cannot connect to PostgreSQL: " + msg);
-    }
+  PgStore(const std::string& url, const OpenOptions& opt) : url_(url), schema_(opt.pg_schema) {
+    if (!schema_.empty() && !valid_ident(schema_)) throw StoreError("invalid schema name (use a-z, 0-9, _)");
+    conn_ = connect(url_);
     try {
-      exec_script("SET client_min_messages = warning");
-      if (!opt.pg_schema.empty()) {
-        if (!valid_ident(opt.pg_schema)) throw StoreError("invalid schema name (use a-z, 0-9, _)");
-        exec_script(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", opt.pg_schema));
-        exec_script(fmt::format("SET search_path TO {}", opt.pg_schema));
-      }
+      session_setup(true);
       migrate(opt.migrate);
     } catch (...) {
       // The destructor does not run for a constructor that throws.
@@ -102,16 +150,48 @@ class PgStore final : public detail::SqlStore {
   // the commit durable and only raises the memory of index builds.
   void set_bulk_mode(bool on) override {
     exec_script(on ? "SET maintenance_work_mem = '256MB'" : "RESET maintenance_work_mem");
+    bulk_ = on;
+  }
+
+  bool broken() override {
+    if (broken_ || !conn_ || PQstatus(conn_) == CONNECTION_BAD) return true;
+    // Idle: read whatever the server sent, without blocking. A server that
+    // went away sent a FATAL message when it could (57P01 …) and closed the
+    // socket: libpq marks the connection bad once it reads the end of file.
+    if (in_tx_) return false;
+    for (int k = 0; k < 8; ++k) {
+      pollfd p{PQsocket(conn_), POLLIN, 0};
+      if (p.fd < 0) return broken_ = true;
+      if (poll(&p, 1, 0) <= 0) break;  // nothing waiting: alive as far as can be told
+      if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) == CONNECTION_BAD) return broken_ = true;
+    }
+    return false;
+  }
+
+  void reconnect() override {
+    if (in_tx_) throw StoreError("reconnect inside a transaction");
+    PGconn* fresh = connect(url_);  // throws; the old connection stays as it was
+    PQfinish(conn_);
+    conn_ = fresh;
+    cache_.clear();
+    broken_ = false;
+    try {
+      session_setup(false);
+      if (bulk_) exec_script("SET maintenance_work_mem = '256MB'");
+    } catch (...) {
+      broken_ = true;
+      throw;
+    }
   }
 
  protected:
   Dialect dialect() const override { return Dialect::postgresql; }
 
   void exec_script(const std::string& sql) override {
+    ready();
     ResultGuard g{PQexec(conn_, sql.c_str())};
     auto st = PQresultStatus(g.r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-      throw StoreError("PostgreSQL: " + primary_message(g.r, conn_));
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(g.r, "PostgreSQL: ");
   }
 
   void exec(std::string_view sql, std::span<const Param> ps) override { run(sql, ps, nullptr); }
@@ -144,22 +224,76 @@ class PgStore final : public detail::SqlStore {
     }
   }
 
-  void raw_begin() override { exec_script("BEGIN"); }
-  void raw_commit() override { exec_script("COMMIT"); }
-  void raw_rollback() override { exec_script("ROLLBACK"); }
+  void raw_begin() override {
+    ready();  // may reconnect: nothing of this transaction was sent yet
+    in_tx_ = true;
+    try {
+      exec_script("BEGIN");
+    } catch (...) {
+      in_tx_ = false;
+      throw;
+    }
+  }
+  // A COMMIT that throws Unavailable may or may not have been applied: the
+  // owner looks its writes up (idempotency keys) before running them again.
+  void raw_commit() override {
+    struct Out {
+      bool& f;
+      ~Out() { f = false; }
+    } out{in_tx_};
+    exec_script("COMMIT");
+  }
+  void raw_rollback() override {
+    struct Out {
+      bool& f;
+      ~Out() { f = false; }
+    } out{in_tx_};
+    // The server drops the transaction of a dead connection by itself.
+    if (broken_ || PQstatus(conn_) == CONNECTION_BAD) return;
+    exec_script("ROLLBACK");
+  }
   void lock_for_migration() override { exec_script("SELECT pg_advisory_xact_lock(7426001)"); }
 
  private:
+  // Reconnects a broken store between transactions; refuses inside one (the
+  // transaction died with the connection).
+  void ready() {
+    if (!broken_ && conn_ && PQstatus(conn_) != CONNECTION_BAD) return;
+    broken_ = true;
+    if (in_tx_) throw Unavailable("PostgreSQL unavailable: connection lost inside a transaction (not committed)");
+    reconnect();
+  }
+
+  // Throws for a failed result: Unavailable when the connection or the server
+  // is gone, StoreError for an error of the statement.
+  [[noreturn]] void fail(PGresult* r, std::string_view prefix, std::string_view suffix = {}) {
+    std::string msg = primary_message(r, conn_);
+    const char* st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    if (PQstatus(conn_) == CONNECTION_BAD || unavailable_state(st) || connection_lost_text(msg)) {
+      broken_ = true;
+      throw Unavailable(fmt::format("PostgreSQL unavailable: {}", msg));
+    }
+    throw StoreError(fmt::format("{}{}{}", prefix, msg, suffix));
+  }
+
+  void session_setup(bool create_schema) {
+    exec_script("SET client_min_messages = warning");
+    if (!schema_.empty()) {
+      if (create_schema) exec_script(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", schema_));
+      exec_script(fmt::format("SET search_path TO {}", schema_));
+    }
+  }
+
   void copy_in(const std::string& table, const std::string& collist, size_t ncols, std::span<const Param> ps) {
+    ready();
     {
       ResultGuard g{PQexec(conn_, fmt::format("COPY {} ({}) FROM STDIN", table, collist).c_str())};
-      if (PQresultStatus(g.r) != PGRES_COPY_IN) throw StoreError("PostgreSQL COPY: " + primary_message(g.r, conn_));
+      if (PQresultStatus(g.r) != PGRES_COPY_IN) fail(g.r, "PostgreSQL COPY: ");
     }
     std::string buf;
     buf.reserve(1 << 20);
     auto flush = [&] {
-      if (!buf.empty() && PQputCopyData(conn_, buf.data(), int(buf.size())) != 1)
-        throw StoreError("PostgreSQL COPY: " + std::string(PQerrorMessage(conn_)));
+      if (!buf.empty() && PQputCopyData(conn_, buf.data(), int(buf.size())) != 1) fail(nullptr, "PostgreSQL COPY: ");
       buf.clear();
     };
     char tmp[24];
@@ -179,15 +313,15 @@ class PgStore final : public detail::SqlStore {
       if (buf.size() > (1 << 20) - 4096) flush();
     }
     flush();
-    if (PQputCopyEnd(conn_, nullptr) != 1) throw StoreError("PostgreSQL COPY end: " + std::string(PQerrorMessage(conn_)));
+    if (PQputCopyEnd(conn_, nullptr) != 1) fail(nullptr, "PostgreSQL COPY end: ");
     ResultGuard g{PQgetResult(conn_)};
-    std::string err;
-    if (PQresultStatus(g.r) != PGRES_COMMAND_OK) err = primary_message(g.r, conn_);
+    bool failed = PQresultStatus(g.r) != PGRES_COMMAND_OK;
     while (PGresult* r = PQgetResult(conn_)) PQclear(r);
-    if (!err.empty()) throw StoreError("PostgreSQL COPY: " + err);
+    if (failed) fail(g.r, "PostgreSQL COPY: ");
   }
 
   const std::string& prepared(std::string_view sql) {
+    ready();
     auto it = cache_.find(std::string(sql));
     if (it != cache_.end()) return it->second;
     std::string text;
@@ -199,8 +333,7 @@ class PgStore final : public detail::SqlStore {
     }
     std::string name = fmt::format("canbao_{}", cache_.size() + 1);
     ResultGuard g{PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr)};
-    if (PQresultStatus(g.r) != PGRES_COMMAND_OK)
-      throw StoreError(fmt::format("PostgreSQL: {} in: {}", primary_message(g.r, conn_), sql.substr(0, 200)));
+    if (PQresultStatus(g.r) != PGRES_COMMAND_OK) fail(g.r, "PostgreSQL: ", fmt::format(" in: {}", sql.substr(0, 200)));
     return cache_.emplace(std::string(sql), std::move(name)).first->second;
   }
 
@@ -224,11 +357,8 @@ class PgStore final : public detail::SqlStore {
     }
     ResultGuard g{PQexecPrepared(conn_, name.c_str(), int(ps.size()), ptrs.data(), nullptr, nullptr, 0)};
     auto st = PQresultStatus(g.r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      std::string msg = primary_message(g.r, conn_);
-      // A failed prepared statement inside an aborted transaction stays prepared; nothing to undo.
-      throw StoreError("PostgreSQL: " + msg);
-    }
+    // A failed prepared statement inside an aborted transaction stays prepared; nothing to undo.
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(g.r, "PostgreSQL: ");
     if (fn) {
       PgRow row(g.r, 0);
       int n = PQntuples(g.r);
@@ -239,8 +369,13 @@ class PgStore final : public detail::SqlStore {
     }
   }
 
+  std::string url_;     // conninfo as given (multi-host URLs stay multi-host)
+  std::string schema_;  // OpenOptions::pg_schema
   PGconn* conn_ = nullptr;
   std::unordered_map<std::string, std::string> cache_;
+  bool in_tx_ = false;   // between BEGIN and COMMIT/ROLLBACK
+  bool broken_ = false;  // a statement met a dead connection: reconnect() first
+  bool bulk_ = false;    // set_bulk_mode(true) in effect (redone on reconnect)
 };
 
 }  // namespace

@@ -38,6 +38,18 @@ struct StoreError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The database cannot be reached right now: the connection broke (primary
+// killed or restarted, fail-over, network) or no server accepts connections
+// yet. The open transaction, if any, is lost as a whole (never partly
+// applied); the code that owns the transaction may reconnect() and run it
+// again. A statement sent outside a transaction may or may not have been
+// applied: look it up (idempotency key) before redoing it. The HTTP API
+// answers 503 store_unavailable with Retry-After. Derived from StoreError so
+// existing catch sites keep working.
+struct Unavailable : StoreError {
+  using StoreError::StoreError;
+};
+
 struct Region {
   RegionCode code;  // level and parent follow from the code
   std::string name;
@@ -236,6 +248,18 @@ class Store {
   // checkpoints and fsyncs, so the batch as a whole is durable. Call outside
   // a transaction.
   virtual void set_bulk_mode(bool on) = 0;
+
+  // --- connection health (PostgreSQL; an SQLite file never breaks this way)
+  // True when the connection is known to be unusable: a statement threw
+  // Unavailable, or the server closed it while idle (checked without
+  // blocking). Call reconnect() before using the store again.
+  virtual bool broken() { return false; }
+  // Drops the connection and opens a new one with the same URL and options (a
+  // multi-host URL with target_session_attrs=read-write finds the current
+  // primary), empties the prepared-statement cache and redoes the session
+  // settings made at open (search_path, bulk mode). Call outside a
+  // transaction. Throws Unavailable when no server accepts the connection.
+  virtual void reconnect() {}
 
   // --- bulk loading (imports). Call inside the import's transaction, after
   // set_bulk_mode(true). When persons and households are both empty (the

@@ -7,8 +7,8 @@ Logs in as the demo admin, picks N unpaid persons whose individual amount due is
 positive, and POSTs /api/v1/payments for them from T threads. Every payment has its own
 idempotency key; a request that fails (connection refused/reset, 5xx, 401 after a server
 restart) is retried with the SAME key until it is acknowledged (201, or 200 "replayed") or the
-deadline passes. Each acknowledgement is appended to ACK_FILE as "key<TAB>payment_id<TAB>receipt"
-the moment it arrives, so the acknowledged set is known even if this process is killed.
+deadline passes. Each acknowledgement is appended to ACK_FILE as
+"key<TAB>payment_id<TAB>receipt<TAB>unix time of the answer<TAB>http status" the moment it arrives, so the acknowledged set is known even if this process is killed.
 STATE_FILE gets "acked=<n> errors=<n> last_error=<…>" lines for the driving script to watch.
 """
 import argparse
@@ -135,7 +135,7 @@ def main():
                 if st in (200, 201):
                     pay = r["payment"]
                     with lock:
-                        ack.write(f"{idem}\t{pay['id']}\t{pay.get('receipt_no')}\n")
+                        ack.write(f"{idem}\t{pay['id']}\t{pay.get('receipt_no')}\t{time.time():.3f}\t{st}\n")
                         stats["acked"] += 1
                         if stats["first_error_at"] and not stats["recovered_at"]:
                             stats["recovered_at"] = time.monotonic()
