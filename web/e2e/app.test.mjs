@@ -209,6 +209,13 @@ async function settled(p) {
   await p.waitForFunction(() => !document.querySelector('.el-loading-mask:not([style*="display: none"])'), null, { timeout: 20000 }).catch(() => {})
 }
 const footCell = (p, table, i) => p.locator(`[data-test=${table}] .el-table__footer-wrapper td`).nth(i).innerText()
+/** The 合计 cell under the column headed `label`. */
+async function footBy(p, table, label) {
+  const heads = await p.locator(`[data-test=${table}] .el-table__header-wrapper th`).allInnerTexts()
+  const i = heads.findIndex((h) => h.trim() === label)
+  assert.ok(i >= 0, `column ${label} in ${table}: ${heads.join('|')}`)
+  return footCell(p, table, i)
+}
 
 test('dashboard charts show real data: trend by week, channels, subsidy by department', async () => {
   const region = USERS.admin.region
@@ -238,11 +245,11 @@ test('任务与进度: tree total equals GET /progress, change since last week a
   await page.goto(BASE + '/campaign/progress')
   await page.waitForSelector('[data-test=progress-table] .el-table__row')
   await settled(page)
-  assert.equal(await footCell(page, 'progress-table', 4), grouped(p.data.total.paid), 'paid total')
-  assert.equal(await footCell(page, 'progress-table', 3), grouped(p.data.total.enrolled), 'enrolled total')
-  assert.equal(await footCell(page, 'progress-table', 8), yuan(p.data.total.paid_fen), 'individual money total')
+  assert.equal(await footBy(page, 'progress-table', '已缴费'), grouped(p.data.total.paid), 'paid total')
+  assert.equal(await footBy(page, 'progress-table', '已登记'), grouped(p.data.total.enrolled), 'enrolled total')
+  assert.equal(await footBy(page, 'progress-table', '个人缴费（元）'), yuan(p.data.total.paid_fen), 'individual money total')
   const change = p.data.total.change.paid
-  assert.equal((await footCell(page, 'progress-table', 5)).replace(/,/g, ''), change > 0 ? '+' + change : String(change), 'change since last week')
+  assert.equal((await footBy(page, 'progress-table', '本周新增')).replace(/,/g, ''), change > 0 ? '+' + change : String(change), 'change since last week')
   const rows = await page.locator('[data-test=progress-table] .el-table__body-wrapper .el-table__row').count()
   assert.equal(rows, p.data.items.length)
   const ranked = p.data.items.filter((x) => x.rank).length
@@ -266,7 +273,8 @@ test('报表: weekly report by level with the API total, export .xlsx', async ()
   const r = await api(page, 'GET', `/reports/weekly?week=${week}&under=${USERS.admin.region}`)
   assert.equal(r.status, 200)
   assert.ok(health.data.today, 'server today')
-  assert.equal(await footCell(page, 'weekly-table', 5), grouped(r.data.total.paid), 'weekly paid total')
+  assert.equal(await footBy(page, 'weekly-table', '缴费人数'), grouped(r.data.total.paid), 'weekly paid total')
+  assert.equal(await footBy(page, 'weekly-table', '个人缴费（元）'), yuan(r.data.total.collected_fen), 'weekly money total')
   assert.ok(r.data.levels.length >= 1)
   const tabs = await page.locator('[data-test=weekly-levels] .el-tabs__item').allInnerTexts()
   assert.equal(tabs.length, r.data.levels.length)
@@ -383,7 +391,7 @@ test('资金: fiscal split, payers, agent fees with the API figures', async () =
   assert.ok(sum.includes(grouped(f.data.insured)), 'insured persons')
   assert.ok(sum.includes(yuan(f.data.fund_total_fen)), 'fund total')
   if (f.data.subsidies.length) await page.waitForSelector('[data-test=by-payer] .el-table__row')
-  if (f.data.agent_fees.length) assert.equal(await footCell(page, 'agent-fees', 3), yuan(f.data.agent_fee_total_fen))
+  if (f.data.agent_fees.length) assert.equal(await footBy(page, 'agent-fees', '代办经费（元）'), yuan(f.data.agent_fee_total_fen))
   await noRawValues(page, '资金')
   await shot(page, '20-funds')
 })
