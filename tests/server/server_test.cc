@@ -18,159 +18,17 @@
 #include "server/fixture.h"
 #include "server/server.h"
 #include "store/sql_store.h"
+#include "client.h"
 
 using json = nlohmann::json;
 using namespace canbao;
 
 namespace {
 
-std::string engine_url(const std::string& engine, const std::string& name) {
-  if (engine == "postgresql") return std::getenv("CANBAO_PG_URL");
-  auto dir = std::filesystem::temp_directory_path() / "canbao-server-tests";
-  std::filesystem::create_directories(dir);
-  auto p = dir / (name + ".db");
-  for (auto suf : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suf);
-  return p.string();
-}
+using namespace canbao::testing_server;
 
-std::string pct(const std::string& s) {
-  std::string o;
-  for (unsigned char c : s) {
-    if (std::isalnum(c)) o += char(c);
-    else o += fmt::format("%{:02X}", c);
-  }
-  return o;
-}
-
-struct Client {
-  httplib::Client c;
-  std::string cookie, csrf;
-  explicit Client(int port) : c("127.0.0.1", port) {
-    c.set_read_timeout(60);
-    c.set_keep_alive(true);
-  }
-  httplib::Headers headers(bool write) const {
-    httplib::Headers h;
-    if (!cookie.empty()) h.emplace("Cookie", cookie);
-    if (write && !csrf.empty()) h.emplace("X-CSRF-Token", csrf);
-    return h;
-  }
-  std::pair<int, json> get(const std::string& path) {
-    auto r = c.Get(path, headers(false));
-    if (!r) return {0, nullptr};
-    return {r->status, r->body.empty() ? json() : json::parse(r->body, nullptr, false)};
-  }
-  std::pair<int, json> post(const std::string& path, const json& body, bool with_csrf = true) {
-    auto r = c.Post(path, headers(with_csrf), body.dump(), "application/json");
-    if (!r) return {0, nullptr};
-    return {r->status, r->body.empty() ? json() : json::parse(r->body, nullptr, false)};
-  }
-  bool login(const std::string& user, const std::string& pw) {
-    auto r = c.Post("/api/v1/auth/login", json{{"username", user}, {"password", pw}}.dump(), "application/json");
-    if (!r || r->status != 200) return false;
-    auto sc = r->get_header_value("Set-Cookie");
-    cookie = sc.substr(0, sc.find(';'));
-    csrf = json::parse(r->body)["csrf_token"];
-    return true;
-  }
-};
-
-class ServerTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    if (GetParam() == "postgresql" && !std::getenv("CANBAO_PG_URL")) GTEST_SKIP() << "CANBAO_PG_URL not set";
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (auto& ch : name) if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-    for (auto& ch : name) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-    url = engine_url(GetParam(), name);
-    store::OpenOptions oo;
-    if (GetParam() == "postgresql") {
-      oo.pg_schema = "srv_" + name.substr(0, 40);
-      auto s = store::open_store(url, oo);
-      dynamic_cast<store::detail::SqlStore&>(*s).sql_script("DROP SCHEMA IF EXISTS " + oo.pg_schema + " CASCADE");
-    }
-    {
-      auto st = store::open_store(url, oo);
-      fx = server::make_fixture(*st, 3, 2, 12);
-      auto add = [&](std::string u, std::string role, RegionCode scope, std::string dept = "") {
-        server::User x;
-        x.username = u;
-        x.role = role;
-        x.scope = scope;
-        x.department = dept;
-        server::create_user(*st, x, "pw-" + u + "-123", "test", false);
-      };
-      add("admin", "admin", {});
-      add("va", "village", fx.villages[0]);
-      add("vb", "village", fx.villages[1]);
-      add("dept", "department", *RegionCode::parse("341702"), "区财政");
-      add("aud", "auditor", {});
-      add("tax", "tax", *RegionCode::parse("341702"));
-      add("school", "school", *RegionCode::parse("341702"));
-      server::User fresh;
-      fresh.username = "fresh";
-      fresh.role = "admin";
-      server::create_user(*st, fresh, "pw-fresh-123", "test", true);
-    }
-    server::ServerOptions o;
-    o.db = url;
-    o.open = oo;
-    o.port = 0;
-    o.policies_dir = std::string(CANBAO_SOURCE_DIR) + "/policies/2024";
-    o.today = Date::from_ymd(2023, 11, 20);
-    o.threads = 64;
-    o.public_per_minute = 5;
-    srv = std::make_unique<server::Server>(o);
-    port = srv->bind();
-    ASSERT_GT(port, 0);
-    th = std::thread([this] { srv->run(); });
-  }
-  void TearDown() override {
-    if (srv) {
-      srv->stop();
-      th.join();
-      srv.reset();
-    }
-  }
-  std::unique_ptr<Client> as(const std::string& user) {
-    auto c = std::make_unique<Client>(port);
-    EXPECT_TRUE(c->login(user, "pw-" + user + "-123")) << user;
-    return c;
-  }
-  std::unique_ptr<store::Store> store() {
-    store::OpenOptions oo;
-    if (GetParam() == "postgresql") {
-      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-      for (auto& ch : name) if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      for (auto& ch : name) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-      oo.pg_schema = "srv_" + name.substr(0, 40);
-    }
-    oo.migrate = false;
-    return store::open_store(url, oo);
-  }
-  int64_t count(const std::string& sql_text) {
-    auto st = store();
-    int64_t n = 0;
-    dynamic_cast<store::detail::SqlStore&>(*st).sql_query(sql_text, {}, [&](const store::detail::RowView& v) { n = v.i(0); });
-    return n;
-  }
-  json pay_body(const std::string& key, const std::string& person, int64_t fen, const std::string& channel,
-                const char* paid_on = nullptr) {
-    json b = {{"idempotency_key", key}, {"person", person}, {"year", 2024}, {"amount_fen", fen}, {"channel", channel}};
-    if (paid_on) b["paid_on"] = paid_on;
-    if (channel == "family_account") {
-      b["payer_kind"] = "family_account";
-      b["payer_name"] = "张三";
-    }
-    return b;
-  }
-
-  std::string url;
-  server::Fixture fx;
-  std::unique_ptr<server::Server> srv;
-  std::thread th;
-  int port = 0;
-};
+// Client, engine_url, pct and the server fixture: client.h.
+class ServerTest : public ServerFixture {};
 
 TEST_P(ServerTest, HealthLoginAndCsrf) {
   Client anon(port);
