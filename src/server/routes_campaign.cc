@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "campaign/funds.h"
 #include "campaign/lists.h"
@@ -362,12 +363,24 @@ void add_campaign_routes(Api& api) {
     Api::need(c, "read.reconcile");
     int year = api.year_of(c);
     auto l = api.pool->lease();
+    // Each run's stored summary: row counts and findings by kind.
+    std::map<int64_t, json> sums;
+    sql(*l).sql_query("SELECT id, tax_rows, treasury_rows, summary FROM reconciliation_runs WHERE year = ?", {year},
+                      [&](const RowView& v) {
+                        auto sj = json::parse(v.s(3), nullptr, false);
+                        sums[v.i(0)] = {{"tax_rows", v.i(1)},
+                                        {"treasury_rows", v.i(2)},
+                                        {"matched", sj.is_object() ? sj.value("matched", json()) : json()},
+                                        {"by_kind", sj.is_object() ? sj.value("by_kind", json()) : json()}};
+                      });
     json items = json::array();
     for (auto& r : campaign::list_runs(*l, year)) {
       if (!run_visible(c.actor, r.scope)) continue;
-      items.push_back({{"id", r.id}, {"year", r.year}, {"scope", r.scope.empty() ? json() : json(r.scope.str())},
-                       {"inputs_from", r.inputs_from ? json(r.inputs_from) : json()}, {"mismatches", r.mismatches},
-                       {"created_at", r.created_at}, {"actor", r.actor}});
+      json it = {{"id", r.id}, {"year", r.year}, {"scope", r.scope.empty() ? json() : json(r.scope.str())},
+                 {"inputs_from", r.inputs_from ? json(r.inputs_from) : json()}, {"mismatches", r.mismatches},
+                 {"created_at", r.created_at}, {"actor", r.actor}};
+      if (auto f = sums.find(r.id); f != sums.end()) it.update(f->second);
+      items.push_back(std::move(it));
     }
     std::reverse(items.begin(), items.end());  // newest first
     Api::send_json(c.res, 200, {{"year", year}, {"items", items}, {"total", items.size()}});
@@ -455,6 +468,14 @@ void add_campaign_routes(Api& api) {
     j["by_kind"] = by_kind;
     j["mismatches"] = all;
     j["kind"] = kind ? json(campaign::mismatch_id(*kind)) : json();
+    // Every finding unless a page is asked for.
+    j["total"] = j["items"].size();
+    if (c.req.has_param("page") || c.req.has_param("page_size")) {
+      auto [pg, ps] = api.page(c);
+      j["items"] = slice(j["items"], pg, ps);
+      j["page"] = pg;
+      j["page_size"] = ps;
+    }
     Api::send_json(c.res, 200, j);
   });
 }

@@ -413,6 +413,8 @@ TEST_P(CampaignApi, ReconciliationFindsThePlantedMismatches) {
   ASSERT_EQ(list["items"].size(), 1u);
   EXPECT_EQ(list["items"][0]["id"], id);
   EXPECT_EQ(list["items"][0]["mismatches"], 2);
+  EXPECT_EQ(list["items"][0]["tax_rows"], 4);
+  EXPECT_EQ(list["items"][0]["by_kind"]["tax_only"], 1);
   auto raw = a->get_raw(fmt::format("/api/v1/reconciliations/{}", id));
   ASSERT_EQ(raw.first, 200) << raw.second;
   EXPECT_FALSE(has_full_id(raw.second));
@@ -423,6 +425,10 @@ TEST_P(CampaignApi, ReconciliationFindsThePlantedMismatches) {
   EXPECT_EQ(one["items"][0]["platform"]["individual_fen"], 38000);
   EXPECT_EQ(one["mismatches"], 2);
   EXPECT_EQ(a->get(fmt::format("/api/v1/reconciliations/{}?kind=nonsense", id)).first, 400);
+  auto [sp, pj] = a->get(fmt::format("/api/v1/reconciliations/{}?page=2&page_size=1", id));
+  ASSERT_EQ(pj["items"].size(), 1u);
+  EXPECT_EQ(pj["total"], 2);
+  EXPECT_EQ(pj["items"][0]["kind"], run["items"][1]["kind"]);
   auto [sx, xl] = a->get_raw(fmt::format("/api/v1/reconciliations/{}?format=xlsx", id));
   EXPECT_EQ(sx, 200);
   EXPECT_TRUE(is_xlsx(xl));
