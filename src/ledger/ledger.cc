@@ -342,7 +342,7 @@ bool Ledger::writer_tx(const std::function<void()>& body, std::chrono::steady_cl
       }
       auto now = Clock::now();
       if (stopping || now >= deadline) {
-        fmt::print(stderr, "canbao ledger: database still unavailable; batch answered 503 (nothing written)\n");
+        fmt::print(stderr, "canbao ledger: database still unavailable; batch answered 503 (not acknowledged)\n");
         return false;
       }
       auto step = std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 5)));
@@ -439,6 +439,7 @@ void Ledger::apply_batch(std::vector<std::unique_ptr<Prepared>>& batch) {
           auto t1 = std::chrono::steady_clock::now();
           tx.commit();  // durable: one fsync for the whole batch
           commit_us_ += since(t1);
+          if (opt_.after_commit) opt_.after_commit();
         },
         deadline);
     if (!ok) {
@@ -474,7 +475,7 @@ void Ledger::apply_batch(std::vector<std::unique_ptr<Prepared>>& batch) {
   for (size_t i = 0; i < batch.size(); ++i) {
     if (down[i])
       batch[i]->done.set_exception(std::make_exception_ptr(
-          store::Unavailable("数据库暂时不可用，未记账 / database unavailable, nothing written")));
+          store::Unavailable("数据库暂时不可用，未确认记账 / database unavailable, payment not acknowledged")));
     else
       batch[i]->done.set_value(std::move(outs[i]));
   }
@@ -590,6 +591,18 @@ void Ledger::apply_items(std::span<Prepared* const> items, std::span<Outcome> ou
         out.refusal = refusal(409, "already_paid", "该部门对该人员本年度的资助已记账");
         continue;
       }
+    }
+    // A 代缴 line the department already recorded itself (POST /subsidy-payments
+    // before the person paid) is not written a second time by the payment.
+    if (p.main.kind == Kind::payment && !p.children.empty()) {
+      std::erase_if(p.children, [&](const Row& ch) {
+        if (ch.kind != Kind::subsidy) return false;
+        bool recorded = false;
+        s.sql_query("SELECT 1 FROM payments p WHERE p.person = ? AND p.year = ? AND p.kind = 'subsidy' AND "
+                    "p.payer_name = ? AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)",
+                    {ch.person, ch.year, ch.payer_name}, [&](const RowView&) { recorded = true; });
+        return recorded;
+      });
     }
     // 4. Receipt number: next in (receipt region, year), kept in memory by
     //    the writer (the only writer of payments), loaded once per key.

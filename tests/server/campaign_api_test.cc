@@ -308,6 +308,34 @@ TEST_P(CampaignApi, NoticeIsMaskedInEveryFormat) {
   EXPECT_EQ(va->get_raw("/api/v1/notices?year=2024&format=html&village=" + fx.villages[1].str()).first, 404);
 }
 
+// 代缴 recorded by the department before the person pays: the payment must not
+// write the department's row a second time (the fund would count 684.00).
+TEST_P(CampaignApi, DepartmentSubsidyRecordedFirstIsNotWrittenAgainByThePayment) {
+  auto a = as("admin");
+  {
+    auto st = store();
+    store::PersonCategory pc;
+    pc.person = fx.persons[3].id_number;
+    pc.category = Category::minimum_living;
+    pc.source = "民政局";
+    pc.as_of = Date::from_ymd(2023, 9, 1);
+    pc.region = fx.persons[3].village;
+    st->add_categories(std::span(&pc, 1));
+  }
+  auto [as, aj] = a->get("/api/v1/persons/" + fx.persons[3].id_number + "/assessment?year=2024");
+  ASSERT_EQ(as, 200) << aj.dump();
+  ASSERT_FALSE(aj["subsidies"].empty()) << aj.dump();
+  std::string payer = aj["subsidies"][0]["payer"];
+  auto [ss, sj] = a->post("/api/v1/subsidy-payments", {{"idempotency_key", "dsf-1"}, {"person", fx.persons[3].id_number},
+                                                      {"year", 2024}, {"amount_fen", 34200}, {"payer_name", payer},
+                                                      {"mode", "paid_on_behalf"}});
+  ASSERT_EQ(ss, 201) << sj.dump();
+  pay(*a, "dsf-2", fx.persons[3].id_number, "wechat", 3800);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments WHERE kind = 'subsidy' AND person = '" + fx.persons[3].id_number + "'"),
+            1);
+  EXPECT_EQ(ledger_sum("person = '" + fx.persons[3].id_number + "'"), 38000);
+}
+
 TEST_P(CampaignApi, FundsEqualTheLedgerSums) {
   auto a = as("admin");
   pay(*a, "fd-1", fx.persons[0].id_number);
