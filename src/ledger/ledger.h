@@ -137,6 +137,10 @@ struct LedgerOptions {
   // and runs the whole batch again for up to this long; then its callers get
   // store::Unavailable (HTTP 503 + Retry-After), nothing acknowledged.
   std::chrono::milliseconds store_retry{30000};
+  // Tests only: called after each batch COMMIT returned. Throwing
+  // store::Unavailable from it stands for the fail-over race "the COMMIT
+  // reached the database, its answer was lost with the connection".
+  std::function<void()> after_commit;
 };
 
 class Ledger {
