@@ -75,7 +75,7 @@ bool permanent_connect_failure(PGconn* c, std::string_view m) {
 }
 
 // Opens a connection or throws (Unavailable when trying again later may work).
-PGconn* connect(const std::string& url) {
+PGconn* pg_connect(const std::string& url) {
   PGconn* c = PQconnectdb(url.c_str());
   if (c && PQstatus(c) == CONNECTION_OK) return c;
   std::string msg = c ? PQerrorMessage(c) : "out of memory";
@@ -130,7 +130,7 @@ class PgStore final : public detail::SqlStore {
  public:
   PgStore(const std::string& url, const OpenOptions& opt) : url_(url), schema_(opt.pg_schema) {
     if (!schema_.empty() && !valid_ident(schema_)) throw StoreError("invalid schema name (use a-z, 0-9, _)");
-    conn_ = connect(url_);
+    conn_ = pg_connect(url_);
     try {
       session_setup(true);
       migrate(opt.migrate);
@@ -170,7 +170,7 @@ class PgStore final : public detail::SqlStore {
 
   void reconnect() override {
     if (in_tx_) throw StoreError("reconnect inside a transaction");
-    PGconn* fresh = connect(url_);  // throws; the old connection stays as it was
+    PGconn* fresh = pg_connect(url_);  // throws; the old connection stays as it was
     PQfinish(conn_);
     conn_ = fresh;
     cache_.clear();
