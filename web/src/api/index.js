@@ -18,15 +18,21 @@ export const persons = {
   search: (params) => http.get('/persons', params),
   get: (key, unmask = false) => http.get('/persons/' + encodeURIComponent(key), unmask ? { unmask: 1 } : null),
   assessment: (key, year, paid_on) => http.get('/persons/' + encodeURIComponent(key) + '/assessment', { year, paid_on }),
+  // 迁移/变更户: {household, region?, date?} → {person}
+  move: (key, body) => http.post('/persons/' + encodeURIComponent(key) + '/move', body),
 }
 
 export const households = {
-  get: (id) => http.get('/households/' + encodeURIComponent(id)),
+  get: (id, params) => http.get('/households/' + encodeURIComponent(id), params),
+  // 新生儿登记: {id_number, name, birth?, parent_insured?, year?} → 201 {person, enrollment_error}
+  addMember: (id, body) => http.post('/households/' + encodeURIComponent(id) + '/members', body),
 }
 
 export const enrollments = {
   create: (body) => http.post('/enrollments', body),
   list: (params) => http.get('/enrollments', params),
+  // 参保暂停: {reason, date?} → {enrollment}
+  suspend: (id, body) => http.post('/enrollments/' + id + '/suspend', body),
 }
 
 export const payments = {

@@ -90,6 +90,10 @@ export const PERMS = {
   'payment.create': ['admin', 'township', 'village', 'school', 'tax'],
   'payment.reverse': ['admin', 'township', 'village'],
   'enrollment.create': ['admin', 'township', 'village'],
+  // write.enroll on the server: 新生儿登记, 参保暂停, 迁移/变更户
+  'enrollment.suspend': ['admin', 'township', 'village'],
+  'person.register': ['admin', 'township', 'village'],
+  'person.move': ['admin', 'township', 'village'],
   'person.unmask': ['admin', 'township', 'village'],
   'user.manage': ['admin'],
 }

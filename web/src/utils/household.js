@@ -23,3 +23,26 @@ export function householdGaps(members, year) {
   if (!list.some((m) => isEnrolled(m, year))) return list.filter((m) => !isExempt(m))
   return list.filter((m) => !isEnrolled(m, year) && !isExempt(m))
 }
+
+/** Enrollments that can be suspended (参保暂停): registered or paid; the server answers 422
+ *  not_active for any other. */
+export function canSuspend(enrollment) {
+  return !!(enrollment && enrollment.id && (enrollment.status === 'registered' || enrollment.status === 'paid'))
+}
+
+/** 迁移/变更户 form: {mode: 'existing'|'new', household, region}. A new household (分户) needs a
+ *  village code (12 digits) inside the user's region. → {field: message}, empty when valid. */
+export function validateMove(form, { current, scope } = {}) {
+  const errors = {}
+  const hh = String(form.household || '').trim()
+  if (!hh) errors.household = '请输入目标户号'
+  else if (hh.length > 64 || /\s/.test(hh)) errors.household = '户号无效'
+  else if (current && hh === current) errors.household = '该人员已在此户'
+  if (form.mode === 'new') {
+    const r = String(form.region || '')
+    if (!r) errors.region = '新立户须选择户籍所在村（社区）'
+    else if (!/^\d{12}$/.test(r)) errors.region = '请选择到村（社区）一级'
+    else if (scope && !r.startsWith(scope)) errors.region = '迁入区划不在您的管辖范围内'
+  }
+  return errors
+}
