@@ -194,6 +194,130 @@ test('reverse the payment with a reason', async () => {
   await shot(page, '13-ledger')
 })
 
+// ---------------------------------------------------------------- 参保登记: newborn, suspension, move, pinyin initials
+
+const maskIdE2E = (id) => id.slice(0, 6) + '********' + id.slice(-4)
+const addDaysE2E = (d, n) => new Date(Date.parse(d + 'T00:00:00Z') + n * 86400000).toISOString().slice(0, 10)
+
+test('新生儿登记 in a household, duplicate refused, 参保暂停 with a reason, 迁移/变更户, search by pinyin initials', async () => {
+  const village = USERS.cun01.region
+  const today = (await api(page, 'GET', '/health')).data.today
+  // a household of the village whose every member is enrolled for 2024: the newborn is enrolled with it
+  const reg = await api(page, 'GET', `/persons?status=registered&year=2024&village=${village}&page_size=50`)
+  assert.equal(reg.status, 200)
+  let hh = null
+  for (const id of [...new Set(reg.data.items.map((x) => x.household))]) {
+    const h = await api(page, 'GET', '/households/' + encodeURIComponent(id) + '?year=2024')
+    if (h.status === 200 && h.data.members.every((m) => m.enrollment || m.deceased)) {
+      hh = h.data
+      break
+    }
+  }
+  assert.ok(hh, 'a fully enrolled household in ' + village)
+  // ID: the household's county + born 20 days before the server's today + sequence + check digit
+  const birth = addDaysE2E(today, -20)
+  const newbornId = makeId(hh.region.slice(0, 6), birth.replace(/-/g, ''), 517)
+  state.newborn = { id: newbornId, name: '测试宝宝', household: hh.id, birth }
+
+  await page.goto(BASE + '/enroll/household/' + encodeURIComponent(hh.id))
+  await page.waitForSelector('[data-test=household-members] .el-table__row')
+  const rowsBefore = await page.locator('[data-test=household-members] .el-table__body-wrapper .el-table__row').count()
+  assert.equal(rowsBefore, hh.members.length)
+  await page.click('[data-test=newborn-open]')
+  await page.waitForSelector('[data-test=newborn-dialog]')
+  // a wrong check digit is refused in the browser
+  const wrong = newbornId.slice(0, 17) + (newbornId[17] === '1' ? '2' : '1')
+  await page.fill('input[name=newborn-id]', wrong)
+  await page.waitForSelector('[data-test=newborn-dialog] .el-form-item__error')
+  assert.match(await page.locator('[data-test=newborn-dialog] .el-form-item__error').first().innerText(), /校验位错误/)
+  await page.fill('input[name=newborn-id]', newbornId)
+  await page.fill('input[name=newborn-name]', state.newborn.name)
+  assert.equal(await page.locator('input[name=newborn-birth]').inputValue(), birth, 'birth prefilled from the ID')
+  const rule = await page.locator('[data-test=newborn-rule]').innerText()
+  assert.match(rule, /出生90天内参保缴费的，自出生之日起享受医保待遇/)
+  assert.match(rule, new RegExp('出生第 20 天，须在 ' + addDaysE2E(birth, 90) + ' 前'))
+  await shot(page, '31-newborn-dialog', { fullPage: false })
+  await page.click('[data-test=newborn-submit]')
+  await page.waitForSelector('[data-test=newborn-dialog]', { state: 'hidden' })
+  await page.waitForSelector('[data-test=household-notice]')
+  const notice = await page.locator('[data-test=household-notice]').innerText()
+  assert.match(notice, /测试宝宝 已登记入户/)
+  await page.waitForFunction((n) => document.querySelectorAll('[data-test=household-members] .el-table__body-wrapper .el-table__row').length === n, rowsBefore + 1)
+  const newRow = page.locator('[data-test=household-members] .el-table__body-wrapper .el-table__row', { hasText: maskIdE2E(newbornId) })
+  assert.equal(await newRow.count(), 1, 'the newborn is in the member list')
+  assert.match(await newRow.innerText(), new RegExp(birth))
+  await shot(page, '32-household-newborn')
+
+  // the same ID again: the server's Chinese message in the dialog
+  await page.click('[data-test=newborn-open]')
+  await page.waitForSelector('[data-test=newborn-dialog]')
+  await page.fill('input[name=newborn-id]', newbornId)
+  await page.fill('input[name=newborn-name]', state.newborn.name)
+  await page.click('[data-test=newborn-submit]')
+  await page.waitForSelector('[data-test=newborn-error]')
+  assert.match(await page.locator('[data-test=newborn-error]').innerText(), /已登记/)
+  await shot(page, '31-newborn-duplicate', { fullPage: false })
+  await page.locator('[data-test=newborn-dialog] .el-dialog__footer button', { hasText: '取消' }).click()
+  await page.waitForSelector('[data-test=newborn-dialog]', { state: 'hidden' })
+
+  // 参保暂停 of the newborn's enrollment (registered, not paid: the payment counts stay as they were)
+  const nb = await api(page, 'GET', '/persons/' + newbornId)
+  assert.equal(nb.status, 200)
+  state.newborn.key = nb.data.person_key
+  assert.ok(nb.data.enrollment && nb.data.enrollment.status === 'registered', 'newborn enrolled with the household: ' + JSON.stringify(nb.data.enrollment))
+  await newRow.locator('[data-test=suspend-open]').click()
+  await page.waitForSelector('[data-test=suspend-dialog]')
+  assert.equal(await page.locator('[data-test=suspend-confirm]').isDisabled(), true, 'a reason is required')
+  await page.locator('[data-test=suspend-reason]').click()
+  await page.getByRole('option', { name: '迁往外省（市）参保' }).click()
+  await shot(page, '33-suspend-dialog', { fullPage: false })
+  await page.click('[data-test=suspend-confirm]')
+  await page.waitForSelector('[data-test=suspend-dialog]', { state: 'hidden' })
+  await page.waitForFunction((n) => document.querySelectorAll('[data-test=household-members] .el-table__body-wrapper .el-table__row').length === n, rowsBefore + 1)
+  await shot(page, '33-household-after-suspend')
+  const after = await api(page, 'GET', '/persons/' + state.newborn.key)
+  const e = after.data.enrollments.find((x) => x.id === nb.data.enrollment.id)
+  assert.equal(e.status, 'suspended')
+  // the person page shows it, and offers no second suspension
+  await page.goto(BASE + '/enroll/person/' + state.newborn.key)
+  await page.waitForSelector('[data-test=move-open]')
+  await page.locator('.el-tabs__item', { hasText: '参保记录' }).click()
+  await page.waitForFunction(() => /参保暂停/.test(document.querySelector('.el-tabs__content').innerText))
+  assert.equal(await page.locator('.el-tab-pane:not([style*="display: none"]) [data-test=suspend-open]').count(), 0)
+  await shot(page, '34-person-suspended')
+
+  // 迁移/变更户: into another household of the village; an unknown household is explained
+  const other = reg.data.items.map((x) => x.household).find((x) => x !== hh.id)
+  assert.ok(other, 'another household')
+  await page.click('[data-test=move-open]')
+  await page.waitForSelector('[data-test=move-dialog]')
+  await page.fill('input[name=move-household]', hh.id.replace(/-\d+$/, '-999999'))
+  await page.click('[data-test=move-lookup]')
+  await page.waitForSelector('[data-test=move-dialog] .danger')
+  assert.match(await page.locator('[data-test=move-dialog] .danger').innerText(), /未找到该户/)
+  await page.fill('input[name=move-household]', other)
+  await page.click('[data-test=move-lookup]')
+  await page.waitForSelector('[data-test=move-target]')
+  await shot(page, '35-move-dialog', { fullPage: false })
+  await page.click('[data-test=move-confirm]')
+  await page.waitForSelector('[data-test=move-dialog]', { state: 'hidden' })
+  await page.waitForFunction((h) => document.querySelector('.el-descriptions').innerText.includes(h), other)
+  const moved = await api(page, 'GET', '/households/' + encodeURIComponent(other))
+  assert.ok(moved.data.members.some((m) => m.person_key === state.newborn.key), 'moved into ' + other)
+
+  // pinyin initials: 测试宝宝 → csbb
+  await page.goto(BASE + '/enroll/persons')
+  await page.waitForSelector('[data-test=person-table] .el-table__row')
+  assert.match(await page.locator('input[name=q]').getAttribute('placeholder'), /拼音首字母/)
+  await page.fill('input[name=q]', 'csbb')
+  await page.press('input[name=q]', 'Enter')
+  await page.waitForFunction((id) => document.querySelector('[data-test=person-table]').innerText.includes(id), maskIdE2E(newbornId), { timeout: 15000 })
+  const direct = await api(page, 'GET', '/persons?q=csbb&page_size=50')
+  assert.ok(direct.data.items.some((x) => x.person_key === state.newborn.key), 'GET /persons?q=csbb finds the newborn')
+  await settled(page)
+  await shot(page, '36-pinyin-search')
+})
+
 // ---------------------------------------------------------------- campaign and policy pages on real data
 
 const grouped = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
