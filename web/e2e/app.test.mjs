@@ -274,6 +274,9 @@ test('新生儿登记 in a household, duplicate refused, 参保暂停 with a rea
   await page.click('[data-test=suspend-confirm]')
   await page.waitForSelector('[data-test=suspend-dialog]', { state: 'hidden' })
   await page.waitForFunction((n) => document.querySelectorAll('[data-test=household-members] .el-table__body-wrapper .el-table__row').length === n, rowsBefore + 1)
+  // the member list shows 参保暂停 (not 未参保) for the suspended newborn
+  await page.waitForFunction((id) => [...document.querySelectorAll('[data-test=household-members] .el-table__body-wrapper .el-table__row')].some((r) => r.innerText.includes(id) && r.innerText.includes('参保暂停')), maskIdE2E(newbornId))
+  assert.equal(await page.locator('[data-test=household-notice]').count(), 0, 'the newborn notice is gone after the next action')
   await shot(page, '33-household-after-suspend')
   const after = await api(page, 'GET', '/persons/' + state.newborn.key)
   const e = after.data.enrollments.find((x) => x.id === nb.data.enrollment.id)
@@ -637,6 +640,17 @@ test('a department user sees no residents payments', async () => {
     assert.equal(r.status, 403)
     await p4.goto(BASE + '/payment/ledger')
     await p4.waitForSelector('[data-test=forbidden]')
+    // no 新生儿登记 / 暂停 / 变更户 for a department user (server: no write.enroll)
+    if (state.newborn) {
+      await p4.goto(BASE + '/enroll/household/' + encodeURIComponent(state.newborn.household))
+      await p4.waitForSelector('[data-test=household-members], [data-test=empty]')
+      await p4.waitForLoadState('networkidle')
+      assert.equal(await p4.locator('[data-test=newborn-open], [data-test=suspend-open], [data-test=move-open]').count(), 0)
+      await p4.goto(BASE + '/enroll/person/' + state.newborn.key)
+      await p4.waitForSelector('.el-descriptions, [data-test=empty]')
+      await p4.waitForLoadState('networkidle')
+      assert.equal(await p4.locator('[data-test=move-open], [data-test=suspend-open]').count(), 0)
+    }
     await p4.goto(BASE + '/campaign/funds')
     await p4.waitForSelector('[data-test=subsidy-add]')
     await p4.click('[data-test=subsidy-add]')

@@ -2,7 +2,7 @@ import { describe, it, expect, vi, beforeEach, afterEach } from 'vitest'
 import { mount, flushPromises } from '@vue/test-utils'
 import ElementPlus from 'element-plus'
 import { createPinia, setActivePinia } from 'pinia'
-import { canSuspend, validateMove } from '../src/utils/household'
+import { canSuspend, validateMove, householdGaps } from '../src/utils/household'
 import { can } from '../src/router/menu'
 import { makeIdNumber } from '../src/utils/idcard'
 import { setCsrf } from '../src/api/http'
@@ -28,6 +28,13 @@ describe('canSuspend', () => {
     expect(canSuspend({ id: 1, status: 'cancelled' })).toBe(false)
     expect(canSuspend({ status: 'paid' })).toBe(false)
     expect(canSuspend(null)).toBe(false)
+  })
+})
+
+describe('whole-household rule and suspension', () => {
+  it('a suspended member is missing again, as the server counts it', () => {
+    const m = (key, status) => ({ person_key: key, name: key, categories: [], enrollment: status ? { id: 1, year: 2024, status } : null })
+    expect(householdGaps([m('a', 'paid'), m('b', 'suspended'), m('c', 'registered')], 2024).map((x) => x.person_key)).toEqual(['b'])
   })
 })
 

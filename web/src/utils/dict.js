@@ -27,6 +27,8 @@ export const ENROLL_STATUS = {
   paid: { label: '已缴费', type: 'success' },
   none: { label: '未参保', type: 'info' },
   suspended: { label: '参保暂停', type: 'info' },
+  transferred: { label: '已转移', type: 'info' },
+  cancelled: { label: '已注销', type: 'info' },
   reversed: { label: '已退费', type: 'danger' },
 }
 

@@ -3,6 +3,9 @@
 // deceased. The server has the last word (422 selective_enrollment with details.missing);
 // this is the hint shown before anyone clicks.
 const EXEMPT = new Set(['employee_insured', 'university_student'])
+// an enrollment in one of these states does not count for the whole-household rule (server:
+// registry household_status counts only registered/paid)
+const INACTIVE = new Set(['none', 'suspended', 'transferred', 'cancelled'])
 
 function catIds(p) {
   return (p.categories || []).map((c) => (typeof c === 'string' ? c : c.id))
@@ -15,7 +18,7 @@ export function isExempt(p) {
 
 export function isEnrolled(p, year) {
   const e = p.enrollment
-  return !!(e && (!year || !e.year || e.year === year) && e.status && e.status !== 'none')
+  return !!(e && (!year || !e.year || e.year === year) && e.status && !INACTIVE.has(e.status))
 }
 
 export function householdGaps(members, year) {
