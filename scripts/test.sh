@@ -10,7 +10,7 @@ scripts/install-deps.sh
 JOBS=$(nproc)
 
 echo "== fuzz the CSV and XLSX readers (bounded)"
-FUZZ_OUT=build/fuzz bash fuzz/run.sh 20 2>&1 | tail -n 4
+FUZZ_OUT=build/fuzz FUZZ_RUNS=50000 bash fuzz/run.sh 2>&1 | tail -n 4
 
 # A real PostgreSQL for the store suites (stopped again on exit).
 eval "$(bash .ci/pg.sh start)"

@@ -19,6 +19,15 @@ namespace {
 
 constexpr zip_uint64_t kMaxPartBytes = zip_uint64_t(1) << 30;
 constexpr int kMaxColumns = 16384;  // XFD
+// Excel's own limit is 32,767 characters per cell; in UTF-8 at most 4 bytes each.
+constexpr size_t kMaxCellBytes = 32767 * 4;
+// One row's text in all its cells: a roster row is a few hundred bytes; a
+// row of 16,384 cells each copying one huge shared string must not become
+// gigabytes (a 64 kB "decompression bomb" found by fuzz/fuzz_xlsx).
+constexpr size_t kMaxRowBytes = size_t(16) << 20;
+// The shared-string table in memory (32 bytes per entry + its text): a
+// 1,048,576-row sheet of unique names and IDs needs about 200 MB.
+constexpr size_t kMaxSharedBytes = size_t(512) << 20;
 
 Error not_xlsx(const std::string& detail, int64_t row = 0) {
   return Error(fmt::format("not a readable .xlsx workbook: {}", detail),
@@ -641,6 +650,7 @@ struct XlsxReader::Impl {
     auto x = open_part(part, &size);
     if (!x) return;
     std::string cur;
+    size_t shared_bytes = 0;
     bool in_si = false, in_t = false;
     int rph = 0;
     for (;;) {
@@ -648,13 +658,22 @@ struct XlsxReader::Impl {
       if (k == XmlPull::kEof) break;
       if (k == XmlPull::kText) {
         if (in_t && rph == 0) append_ooxml_text(cur, x->text());
+        if (cur.size() > kMaxCellBytes)
+          throw not_xlsx(fmt::format("shared string {} is longer than Excel's 32,767 characters", shared.size()));
         continue;
       }
       std::string_view n = x->name();
       bool start = k == XmlPull::kStart, closes = k == XmlPull::kEnd || x->self_closing();
       if (n == "si") {
         if (start) { in_si = true; cur.clear(); }
-        if (closes) { shared.push_back(cur); in_si = false; }
+        if (closes) {
+          shared_bytes += sizeof(std::string) + cur.size();
+          if (shared_bytes > kMaxSharedBytes)
+            throw not_xlsx(fmt::format("{} holds more than {} MB of text; export the sheet as CSV", part,
+                                       kMaxSharedBytes >> 20));
+          shared.push_back(cur);
+          in_si = false;
+        }
       } else if (n == "rPh" && in_si) {
         if (start) ++rph;
         if (closes) --rph;
@@ -696,6 +715,7 @@ struct XlsxReader::Impl {
     }
     XmlPull& x = *sheet;
     size_t n = 0;       // cells filled in this row
+    size_t row_bytes = 0;
     bool in_row = false, any = false, in_v = false, in_is = false, in_t = false, in_cell = false;
     int rph = 0, col = -1;
     unsigned style = 0;
@@ -714,6 +734,7 @@ struct XlsxReader::Impl {
     };
     auto end_cell = [&] {
       in_cell = false;
+      if (col < 0) return;  // a </c> whose <c> was in an earlier row (malformed): nothing to fill
       while (n <= size_t(col)) {
         if (n == row.cells.size()) row.cells.emplace_back();
         row.cells[n].clear();
@@ -723,6 +744,9 @@ struct XlsxReader::Impl {
       }
       bool lost = false;
       cell_value(t_attr, style, number, row.cells[col], &lost);
+      row_bytes += row.cells[col].size();
+      if (row_bytes > kMaxRowBytes)
+        throw not_xlsx(fmt::format("row {} holds more than {} MB of text", number, kMaxRowBytes >> 20), number);
       row.precision_lost[col] = lost;
       any = any || !row.cells[col].empty();
     };
@@ -737,6 +761,8 @@ struct XlsxReader::Impl {
       if (k == XmlPull::kText) {
         if (in_v) v_text += x.text();
         else if (in_t && rph == 0) append_ooxml_text(is_text, x.text());
+        if (v_text.size() > kMaxCellBytes || is_text.size() > kMaxCellBytes)
+          throw not_xlsx(fmt::format("a cell in row {} is longer than Excel's 32,767 characters", number), number);
         continue;
       }
       std::string_view name = x.name();
@@ -754,7 +780,9 @@ struct XlsxReader::Impl {
           if (number <= 0) number = last_row_number + 1;
           last_row_number = number;
           in_row = true;
+          in_cell = in_v = in_is = in_t = false;
           n = 0;
+          row_bytes = 0;
           any = false;
           col = -1;
         }

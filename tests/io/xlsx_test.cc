@@ -354,6 +354,51 @@ TEST(Xlsx, CorruptFilesThrow) {
   unlink(path.c_str());
 }
 
+// Inputs found by fuzz/fuzz_xlsx: each must end in io::Error or bounded rows,
+// never in gigabytes of memory.
+TEST(Xlsx, MalformedOrHugeCellsAreBounded) {
+  std::string path = temp_path("bounded.xlsx");
+  auto drain = [&](const std::map<std::string, std::string>& parts) {
+    make_zip(path, parts);
+    XlsxReader r(path);
+    Row row;
+    while (r.next(row)) EXPECT_LE(row.cells.size(), 16384u);
+  };
+  // A </c> closing a <c> of the previous row (column was reset to "none").
+  auto parts = hand_made(false);
+  parts["xl/worksheets/list.xml"] =
+      "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>a</t></is></row>"
+      "<row r=\"2\"></c><c r=\"B2\"><v>1</v></c></row></sheetData></worksheet>";
+  try {
+    drain(parts);
+  } catch (const Error&) {
+  }
+  // A shared string longer than Excel's 32,767 characters.
+  parts = hand_made(false);
+  parts["xl/strings.xml"] = "<sst><si><t>" + std::string(200000, 'x') + "</t></si></sst>";
+  EXPECT_THROW(drain(parts), Error);
+  // One 100 kB shared string copied into 200 cells of one row: over the 16 MB row budget.
+  parts = hand_made(false);
+  parts["xl/strings.xml"] = "<sst><si><t>" + std::string(100000, 'y') + "</t></si></sst>";
+  std::string cells;
+  for (int i = 0; i < 200; ++i) cells += "<c t=\"s\"><v>0</v></c>";
+  parts["xl/worksheets/list.xml"] = "<worksheet><sheetData><row r=\"1\">" + cells + "</row></sheetData></worksheet>";
+  try {
+    drain(parts);
+    FAIL() << "a 20 MB row was read";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("row 1"), std::string::npos) << e.what();
+  }
+  // The workbook libFuzzer wrote (a 4 kB sheet that asked for 2 GB).
+  try {
+    XlsxReader r(std::string(CANBAO_SOURCE_DIR) + "/fuzz/regressions/xlsx/cell-close-after-row-restart.xlsx");
+    Row row;
+    while (r.next(row)) EXPECT_LE(row.cells.size(), 16384u);
+  } catch (const Error&) {
+  }
+  unlink(path.c_str());
+}
+
 TEST(XlsxWriter, Widths) {
   EXPECT_EQ(display_width("abc"), 3);
   EXPECT_EQ(display_width("身份证号"), 8);
