@@ -68,6 +68,12 @@ struct Client {
     if (!r) return {0, ""};
     return {r->status, r->body};
   }
+  // The raw result of a GET with extra headers (Accept-Encoding …).
+  httplib::Result raw(const std::string& path, const httplib::Headers& extra = {}) {
+    auto h = headers(false);
+    for (auto& kv : extra) h.insert(kv);
+    return c.Get(path, h);
+  }
   std::pair<int, json> post(const std::string& path, const json& body, bool with_csrf = true) {
     auto r = c.Post(path, headers(with_csrf), body.dump(), "application/json");
     if (!r) return {0, nullptr};

@@ -17,47 +17,14 @@
 #include "server/fixture.h"
 #include "server/server.h"
 #include "store/sql_store.h"
+#include "client.h"
 
 using json = nlohmann::json;
 using namespace canbao;
 
 namespace {
 
-// (tests/server/client.h did not exist yet: the minimum of server_test.cc's client.)
-struct Client {
-  httplib::Client c;
-  std::string cookie, csrf;
-  explicit Client(int port) : c("127.0.0.1", port) { c.set_read_timeout(60); }
-  httplib::Headers headers(bool write) const {
-    httplib::Headers h;
-    if (!cookie.empty()) h.emplace("Cookie", cookie);
-    if (write && !csrf.empty()) h.emplace("X-CSRF-Token", csrf);
-    return h;
-  }
-  std::pair<int, json> get(const std::string& path) {
-    auto r = c.Get(path, headers(false));
-    if (!r) return {0, nullptr};
-    return {r->status, r->body.empty() ? json() : json::parse(r->body, nullptr, false)};
-  }
-  httplib::Result raw(const std::string& path, httplib::Headers extra = {}) {
-    auto h = headers(false);
-    for (auto& kv : extra) h.insert(kv);
-    return c.Get(path, h);
-  }
-  std::pair<int, json> post(const std::string& path, const json& body) {
-    auto r = c.Post(path, headers(true), body.dump(), "application/json");
-    if (!r) return {0, nullptr};
-    return {r->status, r->body.empty() ? json() : json::parse(r->body, nullptr, false)};
-  }
-  bool login(const std::string& user, const std::string& pw) {
-    auto r = c.Post("/api/v1/auth/login", json{{"username", user}, {"password", pw}}.dump(), "application/json");
-    if (!r || r->status != 200) return false;
-    auto sc = r->get_header_value("Set-Cookie");
-    cookie = sc.substr(0, sc.find(';'));
-    csrf = json::parse(r->body)["csrf_token"];
-    return true;
-  }
-};
+using testing_server::Client;
 
 std::string make_id(const std::string& region6, const char* ymd, int seq) {
   std::string s17 = fmt::format("{}{}{:03d}", region6, ymd, seq);
