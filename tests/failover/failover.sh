@@ -82,7 +82,6 @@ if [[ "$(id -u)" == 0 ]]; then
   run_as=(runuser -u "$OSUSER" --)
 fi
 PG() { "${run_as[@]}" "$@"; }
-URL="postgresql://canbao@127.0.0.1:$P1,127.0.0.1:$P2/canbao?target_session_attrs=read-write&connect_timeout=3"
 SERVE_PID=""
 CLIENT_PID=""
 log() { echo "[failover $(date +%T)] $*"; }
@@ -104,8 +103,19 @@ trap 'echo "failover: interrupted" >&2; exit 1' INT HUP
 WATCHDOG=$!
 
 # --- 1. primary + synchronous streaming replica --------------------------------------------------
+# The ports lie in Linux's ephemeral range (32768-60999): a client socket of a concurrent test can
+# hold one for a moment. A cluster that does not start shows its log and the pair is retried on the
+# next two ports (three attempts).
+start_pg() {  # name port
+  if ! PG "$PGBIN/pg_ctl" -D "$DIR/$1" -l "$DIR/$1.log" -w -t 60 start >/dev/null; then
+    echo "failover: the $1 on :$2 did not start; the end of its log:" >&2
+    tail -n 15 "$DIR/$1.log" >&2 || true
+    return 1
+  fi
+}
+clusters() {
 log "primary on :$P1"
-PG "$PGBIN/initdb" -D "$DIR/primary" -U canbao --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1
+PG "$PGBIN/initdb" -D "$DIR/primary" -U canbao --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 || { cat "$DIR/initdb.log" >&2; return 1; }
 cat >>"$DIR/primary/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $P1
@@ -116,23 +126,37 @@ hot_standby = on
 synchronous_commit = on
 max_connections = 100
 CONF
-PG "$PGBIN/pg_ctl" -D "$DIR/primary" -l "$DIR/primary.log" -w -t 60 start >/dev/null
-PG "$PGBIN/createdb" -h 127.0.0.1 -p "$P1" -U canbao canbao
+start_pg primary "$P1" || return 1
+PG "$PGBIN/createdb" -h 127.0.0.1 -p "$P1" -U canbao canbao || return 1
 log "replica on :$P2 (pg_basebackup -R)"
-PG "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$P1" -U canbao -D "$DIR/replica" -R -X stream -c fast
+PG "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$P1" -U canbao -D "$DIR/replica" -R -X stream -c fast || return 1
 sed -i "s/^port = $P1/port = $P2/" "$DIR/replica/postgresql.conf"
-PG "$PGBIN/pg_ctl" -D "$DIR/replica" -l "$DIR/replica.log" -w -t 60 start >/dev/null
+start_pg replica "$P2" || return 1
 # Synchronous from now on (set only once a standby exists, else every commit would wait). The
 # setting lives in the primary's postgresql.auto.conf, which the replica's copy predates: after its
 # promotion the replica commits alone, as Patroni does when no synchronous standby is left.
-psql -X -q -h 127.0.0.1 -p "$P1" -U canbao -d canbao -c "ALTER SYSTEM SET synchronous_standby_names = '*'" -c "SELECT pg_reload_conf()" >/dev/null
+psql -X -q -h 127.0.0.1 -p "$P1" -U canbao -d canbao -c "ALTER SYSTEM SET synchronous_standby_names = '*'" -c "SELECT pg_reload_conf()" >/dev/null || return 1
 for _ in $(seq 50); do
   st=$(psql -X -At -h 127.0.0.1 -p "$P1" -U canbao -d canbao -c "SELECT sync_state FROM pg_stat_replication" 2>/dev/null || true)
   [[ "$st" == sync ]] && break
   sleep 0.2
 done
 log "replication state: ${st:-none}"
-[[ "$st" == sync ]] || { echo "failover: replica not in sync" >&2; exit 1; }
+[[ "$st" == sync ]] || { echo "failover: replica not in sync" >&2; return 1; }
+}
+stop_clusters() {
+  for d in primary replica; do
+    [[ -f "$DIR/$d/postmaster.pid" ]] && PG "$PGBIN/pg_ctl" -D "$DIR/$d" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "${DIR:?}/$d"
+  done
+}
+for attempt in 1 2 3; do
+  clusters && break
+  [[ $attempt == 3 ]] && { echo "failover: could not start the two clusters" >&2; exit 1; }
+  stop_clusters
+  P1=$((P1 + 2)); P2=$((P2 + 2))
+done
+URL="postgresql://canbao@127.0.0.1:$P1,127.0.0.1:$P2/canbao?target_session_attrs=read-write&connect_timeout=3"
 
 # --- 2. canbao on the multi-host URL -----------------------------------------------------------
 cd "$ROOT"
