@@ -249,6 +249,12 @@ std::string request_hash(std::string_view text) {
 
 std::string fen_yuan(int64_t fen) { return Money::from_fen(fen).yuan(); }
 
+Outcome refused(Refusal r) {
+  Outcome o;
+  o.refusal = std::move(r);
+  return o;
+}
+
 }  // namespace
 
 void person_facts(store::Store& st, const store::Person& p, int year, OneFacts& out,
@@ -396,6 +402,55 @@ Outcome Ledger::submit(std::unique_ptr<Prepared> p) {
   }
   cv_.notify_one();
   return fut.get();
+}
+
+Outcome Ledger::keyed(const std::string& key, const std::string& hash, const std::function<Outcome()>& run) {
+  for (;;) {
+    std::shared_future<Outcome> first;
+    std::string first_hash;
+    std::promise<Outcome> mine;
+    {
+      std::lock_guard lk(keys_mu_);
+      auto it = pending_.find(key);
+      if (it != pending_.end()) {
+        first = it->second.result;
+        first_hash = it->second.hash;
+      } else {
+        pending_.emplace(key, PendingKey{hash, mine.get_future().share()});
+      }
+    }
+    if (first.valid()) {
+      hook("key_pending");
+      Outcome o;
+      try {
+        o = first.get();
+      } catch (const store::Unavailable&) {
+        continue;  // nothing acknowledged under the key: run this request itself
+      }
+      if (!o.ok) continue;  // the first was refused: nothing stored under the key
+      if (first_hash != hash)
+        return refused(refusal(409, "idempotency_conflict", "该幂等键已用于另一笔不同的请求", "idempotency_key"));
+      o.replayed = true;
+      return o;
+    }
+    // The entry leaves the map before its result is published: by then the
+    // write has committed, so a later request finds the key in the database.
+    auto release = [&] {
+      std::lock_guard lk(keys_mu_);
+      pending_.erase(key);
+    };
+    Outcome o;
+    try {
+      o = run();
+    } catch (...) {
+      release();
+      mine.set_exception(std::current_exception());
+      throw;
+    }
+    release();
+    mine.set_value(o);
+    return o;
+  }
 }
 
 void Ledger::writer_loop() {
@@ -800,16 +855,27 @@ bool check_window(const Policy& pol, const Assessment& a, Date day, Refusal& ref
   }
 }
 
-Outcome refused(Refusal r) {
-  Outcome o;
-  o.refusal = std::move(r);
-  return o;
+// A paid_on before the actor's backdating window (issue 11): refused unless an
+// admin gives a reason. `tax_record`: the tax bureau's own record (import, or
+// tax-hall payment with its transaction id), which keeps its date.
+std::optional<Refusal> backdate_refusal(const Actor& actor, const std::string& reason, Date day, Date today,
+                                        bool tax_record) {
+  if (actor.backdate_days < 0 || tax_record) return std::nullopt;
+  Date earliest = today.plus_days(-actor.backdate_days);
+  if (!(day < earliest)) return std::nullopt;
+  if (actor.role == "admin" && !reason.empty()) return std::nullopt;
+  return refusal(422, "backdated",
+                 fmt::format("缴费日期 {} 早于允许补录的期限：最多可填写 {} 天前的日期（{} 起）；更早的日期须由管理员"
+                             "填写补录原因（backdate_reason）办理",
+                             day.str(), actor.backdate_days, earliest.str()),
+                 "paid_on", nlohmann::json{{"earliest", earliest.str()}, {"backdate_days", actor.backdate_days}});
 }
 
 }  // namespace
 
 Outcome Ledger::pay(const Actor& actor, const PaymentRequest& r, Date today) {
-  if (r.idempotency_key.empty() || r.idempotency_key.size() > 100)
+  // Keys are bounded in characters by the API; bytes here (scope prefix + UTF-8).
+  if (r.idempotency_key.empty() || r.idempotency_key.size() > 512)
     return refused(refusal(400, "missing_field", "缺少幂等键（idempotency_key，不超过100个字符）", "idempotency_key"));
   const Channel* ch = find_channel(r.channel);
   if (!ch || r.channel == "department")
@@ -822,11 +888,24 @@ Outcome Ledger::pay(const Actor& actor, const PaymentRequest& r, Date today) {
   if (r.year < 2000 || r.year > 2199) return refused(refusal(400, "bad_field", "年度无效", "year"));
   Date day = r.paid_on.value_or(today);
   if (today < day) return refused(refusal(400, "bad_field", "缴费日期不能晚于今天", "paid_on"));
+  const bool tax_record = r.import_batch != 0 || (r.channel == "tax_hall" && !r.external_txn.empty());
+  if (auto ref = backdate_refusal(actor, r.backdate_reason, day, today, tax_record)) return refused(*ref);
 
+  // The external transaction id is part of the request (a different one under
+  // the same key is a conflict); appended only when present, so the hashes
+  // stored before it was compared still match their replays.
+  const std::string hash = request_hash(
+      fmt::format("pay|{}|{}|{}|{}|{}|{}|{}", r.person, r.year, r.amount_fen, r.channel, r.payer_kind, r.payer_name,
+                  day.str()) +
+      (r.external_txn.empty() ? std::string() : "|txn:" + r.external_txn));
+  return keyed(r.idempotency_key, hash, [&] { return pay_checked(actor, r, day, hash); });
+}
+
+Outcome Ledger::pay_checked(const Actor& actor, const PaymentRequest& r, Date day, const std::string& hash) {
+  const Channel* ch = find_channel(r.channel);
   auto p = std::make_unique<Prepared>();
   p->actor = actor;
-  p->request_hash = request_hash(fmt::format("pay|{}|{}|{}|{}|{}|{}|{}", r.person, r.year, r.amount_fen, r.channel,
-                                             r.payer_kind, r.payer_name, day.str()));
+  p->request_hash = hash;
   {
     auto lease = pool_.lease();
     auto& st = *lease;
@@ -840,6 +919,7 @@ Outcome Ledger::pay(const Actor& actor, const PaymentRequest& r, Date today) {
       o.children = children_of(sql(st), prev->id);
       return o;
     }
+    hook("key_absent");
     Checked c;
     Refusal ref;
     if (!check_person(st, policies_, actor, r.person, r.year, day, true, c, ref)) return refused(ref);
@@ -895,12 +975,14 @@ Outcome Ledger::pay(const Actor& actor, const PaymentRequest& r, Date today) {
     p->enroll_to = "paid";
     p->enroll_paid_on = day;
     p->audit_action = "payment.create";
+    if (!r.backdate_reason.empty()) p->audit_new = {{"backdate_reason", r.backdate_reason}};
   }
+  hook("prepared");
   return submit(std::move(p));
 }
 
 Outcome Ledger::subsidy(const Actor& actor, const SubsidyRequest& r, Date today) {
-  if (r.idempotency_key.empty() || r.idempotency_key.size() > 100)
+  if (r.idempotency_key.empty() || r.idempotency_key.size() > 512)
     return refused(refusal(400, "missing_field", "缺少幂等键（idempotency_key）", "idempotency_key"));
   if (r.payer_name.empty()) return refused(refusal(400, "missing_field", "缺少资助部门", "payer_name"));
   if (actor.role == "department" && r.payer_name != actor.department)
@@ -909,10 +991,16 @@ Outcome Ledger::subsidy(const Actor& actor, const SubsidyRequest& r, Date today)
     return refused(refusal(400, "bad_field", "资助方式须为 paid_on_behalf（代缴）或 reimbursed（先缴后补）", "mode"));
   Date day = r.paid_on.value_or(today);
   if (today < day) return refused(refusal(400, "bad_field", "日期不能晚于今天", "paid_on"));
+  if (auto ref = backdate_refusal(actor, r.backdate_reason, day, today, false)) return refused(*ref);
+  const std::string hash = request_hash(fmt::format("subsidy|{}|{}|{}|{}|{}|{}", r.person, r.year, r.amount_fen,
+                                                    r.payer_name, r.mode, day.str()));
+  return keyed(r.idempotency_key, hash, [&] { return subsidy_checked(actor, r, day, hash); });
+}
+
+Outcome Ledger::subsidy_checked(const Actor& actor, const SubsidyRequest& r, Date day, const std::string& hash) {
   auto p = std::make_unique<Prepared>();
   p->actor = actor;
-  p->request_hash = request_hash(fmt::format("subsidy|{}|{}|{}|{}|{}|{}", r.person, r.year, r.amount_fen,
-                                             r.payer_name, r.mode, day.str()));
+  p->request_hash = hash;
   {
     auto lease = pool_.lease();
     auto& st = *lease;
@@ -923,8 +1011,10 @@ Outcome Ledger::subsidy(const Actor& actor, const SubsidyRequest& r, Date today)
       Outcome o;
       o.ok = o.replayed = true;
       o.row = *prev;
+      o.children = children_of(sql(st), prev->id);
       return o;
     }
+    hook("key_absent");
     Checked c;
     Refusal ref;
     if (!check_person(st, policies_, actor, r.person, r.year, day, false, c, ref)) return refused(ref);
@@ -965,7 +1055,9 @@ Outcome Ledger::subsidy(const Actor& actor, const SubsidyRequest& r, Date today)
     m.region = c.enrollment.place;
     p->check_subsidy_dup = true;
     p->audit_action = "subsidy.create";
+    if (!r.backdate_reason.empty()) p->audit_new = {{"backdate_reason", r.backdate_reason}};
   }
+  hook("prepared");
   return submit(std::move(p));
 }
 
@@ -973,9 +1065,15 @@ Outcome Ledger::reverse(const Actor& actor, int64_t payment_id, const std::strin
                         Date today) {
   if (reason.empty()) return refused(refusal(400, "missing_field", "冲正必须填写原因", "reason"));
   if (key.empty()) return refused(refusal(400, "missing_field", "缺少幂等键（idempotency_key）", "idempotency_key"));
+  const std::string hash = request_hash(fmt::format("reverse|{}|{}", payment_id, reason));
+  return keyed(key, hash, [&] { return reverse_checked(actor, payment_id, reason, key, today, hash); });
+}
+
+Outcome Ledger::reverse_checked(const Actor& actor, int64_t payment_id, const std::string& reason,
+                                const std::string& key, Date today, const std::string& hash) {
   auto p = std::make_unique<Prepared>();
   p->actor = actor;
-  p->request_hash = request_hash(fmt::format("reverse|{}|{}", payment_id, reason));
+  p->request_hash = hash;
   {
     auto lease = pool_.lease();
     auto& st = *lease;
@@ -989,6 +1087,7 @@ Outcome Ledger::reverse(const Actor& actor, int64_t payment_id, const std::strin
       o.children = children_of(sql(st), prev->id);
       return o;
     }
+    hook("key_absent");
     auto orig = row(st, actor, payment_id);
     if (!orig) return refused(refusal(404, "not_found", "未找到该缴费记录"));
     if (orig->kind == Kind::reversal) return refused(refusal(422, "bad_field", "冲正记录不能再冲正"));
@@ -1054,6 +1153,7 @@ Outcome Ledger::reverse(const Actor& actor, int64_t payment_id, const std::strin
     p->audit_action = "payment.reverse";
     p->audit_old = row_json(*orig);
   }
+  hook("prepared");
   return submit(std::move(p));
 }
 
@@ -1091,6 +1191,7 @@ std::vector<Row> Ledger::list(store::Store& st, const Actor& a, const Filter& f,
   if (!f.person.empty()) { where += " AND p.person = ?"; ps.push_back(Param(f.person)); }
   if (!f.channel.empty()) { where += " AND p.channel = ?"; ps.push_back(Param(f.channel)); }
   if (!f.kind.empty()) { where += " AND p.kind = ?"; ps.push_back(Param(f.kind)); }
+  if (!f.payer_name.empty()) { where += " AND p.payer_name = ?"; ps.push_back(Param(f.payer_name)); }
   if (f.from) { where += " AND p.paid_on >= ?"; ps.push_back(Param(from)); }
   if (f.to) { where += " AND p.paid_on <= ?"; ps.push_back(Param(to)); }
   auto& s = sql(st);

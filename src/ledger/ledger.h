@@ -24,6 +24,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -64,6 +65,10 @@ struct Actor {
   std::string role = "admin";
   RegionCode scope;         // empty = everything
   std::string department;   // department users: their department
+  // How many days before today a payment this actor enters may be dated
+  // (paid_on); -1: no limit (imports and tax-bureau records keep their dates).
+  // Older only for an admin with a backdate_reason, which is audited.
+  int backdate_days = -1;
   bool in_scope(RegionCode r) const { return scope.empty() || (!r.empty() && r.inside(scope)); }
 };
 
@@ -117,6 +122,7 @@ struct PaymentRequest {
   std::string payer_name;
   std::string external_txn;
   std::optional<Date> paid_on;  // default: today
+  std::string backdate_reason;  // admin only: a paid_on older than the actor's backdate_days
   int64_t import_batch = 0;
 };
 
@@ -128,6 +134,7 @@ struct SubsidyRequest {
   std::string payer_name;  // department
   std::string mode = "paid_on_behalf";
   std::optional<Date> paid_on;
+  std::string backdate_reason;
 };
 
 struct LedgerOptions {
@@ -141,6 +148,12 @@ struct LedgerOptions {
   // store::Unavailable from it stands for the fail-over race "the COMMIT
   // reached the database, its answer was lost with the connection".
   std::function<void()> after_commit;
+  // Tests only: called with "key_absent" (a request found its idempotency key
+  // neither pending nor committed and goes on to check the person),
+  // "key_pending" (it found the key pending and waits for that result) and
+  // "prepared" (checked, about to be queued for the writer). Lets a test force
+  // the interleaving of two same-key requests without relying on timing.
+  std::function<void(std::string_view stage)> test_hook;
 };
 
 class Ledger {
@@ -168,7 +181,7 @@ class Ledger {
   struct Filter {
     int year = 0;
     RegionCode under;          // inside the actor's scope
-    std::string person, channel, kind;
+    std::string person, channel, kind, payer_name;
     std::optional<Date> from, to;
     int64_t offset = 0, limit = 50;
   };
@@ -205,6 +218,21 @@ class Ledger {
   // multi-row audit insert. Throws on a store error (the caller rolls back).
   void apply_items(std::span<Prepared* const> items, std::span<Outcome> outs);
   bool replay_or_conflict(Prepared& p, Outcome& out);  // false: key not found
+  // The idempotency key decides first and last: while one request with `key`
+  // is being checked or committed, every other request with the same key
+  // waits for its result and answers it as a replay (or a conflict when its
+  // request hash differs); only when that first request was refused or failed
+  // does a waiter run its own. `run` does the lookup of committed keys, the
+  // checks and the write.
+  // The prepare phase under a held key: committed-key lookup, checks, submit.
+  Outcome pay_checked(const Actor& a, const PaymentRequest& r, Date day, const std::string& hash);
+  Outcome subsidy_checked(const Actor& a, const SubsidyRequest& r, Date day, const std::string& hash);
+  Outcome reverse_checked(const Actor& a, int64_t payment_id, const std::string& reason, const std::string& key,
+                          Date today, const std::string& hash);
+  Outcome keyed(const std::string& key, const std::string& hash, const std::function<Outcome()>& run);
+  void hook(std::string_view stage) const {
+    if (opt_.test_hook) opt_.test_hook(stage);
+  }
 
   StorePool& pool_;
   const PolicySet& policies_;
@@ -218,6 +246,12 @@ class Ledger {
   bool stopping_ = false;
   std::thread writer_;
   std::atomic<int64_t> batches_{0}, writes_{0}, apply_us_{0}, commit_us_{0};
+  struct PendingKey {
+    std::string hash;
+    std::shared_future<Outcome> result;
+  };
+  std::mutex keys_mu_;
+  std::unordered_map<std::string, PendingKey> pending_;  // keys being checked or committed
 };
 
 // Helpers shared with the server and the import.

@@ -6,6 +6,9 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "ledger/ledger.h"
@@ -134,6 +137,131 @@ TEST_F(LedgerFixture, GroupCommitBatchesConcurrentPayments) {
   EXPECT_EQ(led->verify_code(r), r.verify_code);
   r.amount_fen += 1;
   EXPECT_NE(led->verify_code(r), r.verify_code);
+}
+
+// Issue 10: a request with the same idempotency key arriving between the
+// first's checks and its commit must answer the first result (a replay), not
+// "already paid" / "already reversed". The interleaving is forced with the
+// ledger's test hooks, so the test does not depend on timing: the second
+// request starts when the first is prepared; if it gets past the key lookup
+// (the old race) it is held there until the first has committed.
+struct Interleave {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool armed = false, second_reached = false, first_committed = false;
+  std::thread second;
+  std::function<ledger::Outcome()> second_call;
+  ledger::Outcome second_out;
+  static inline thread_local bool is_second = false;
+
+  ledger::LedgerOptions options() {
+    ledger::LedgerOptions o;
+    o.after_commit = [this] {
+      std::lock_guard lk(mu);
+      first_committed = true;
+      cv.notify_all();
+    };
+    o.test_hook = [this](std::string_view stage) {
+      std::unique_lock lk(mu);
+      if (!armed) return;
+      if (!is_second && stage == "prepared" && !second.joinable()) {
+        second = std::thread([this] {
+          is_second = true;
+          second_out = second_call();
+        });
+        cv.wait_for(lk, std::chrono::seconds(10), [&] { return second_reached; });
+      } else if (is_second && (stage == "key_absent" || stage == "key_pending")) {
+        second_reached = true;
+        cv.notify_all();
+        if (stage == "key_absent") cv.wait_for(lk, std::chrono::seconds(10), [&] { return first_committed; });
+      }
+    };
+    return o;
+  }
+  void arm(std::function<ledger::Outcome()> call) {
+    std::lock_guard lk(mu);
+    second_call = std::move(call);
+    armed = true;
+    first_committed = false;
+  }
+  void join() {
+    if (second.joinable()) second.join();
+    std::lock_guard lk(mu);
+    armed = false;
+  }
+};
+
+TEST_F(LedgerFixture, SameKeyArrivingBeforeTheFirstCommitsIsAReplay) {
+  Interleave il;
+  led.reset();
+  led = std::make_unique<ledger::Ledger>(*pool, policies, il.options());
+  ledger::Actor admin;
+  ledger::PaymentRequest r;
+  r.idempotency_key = "race-pay";
+  r.person = fx.persons[2].id_number;
+  r.year = 2024;
+  r.amount_fen = 38000;
+  r.channel = "village_collector";
+  il.arm([&] { return led->pay(admin, r, today); });
+  auto first = led->pay(admin, r, today);
+  il.join();
+  ASSERT_TRUE(first.ok) << first.refusal.message;
+  EXPECT_FALSE(first.replayed);
+  ASSERT_TRUE(il.second_reached);
+  EXPECT_TRUE(il.second_out.ok) << il.second_out.refusal.code << " " << il.second_out.refusal.message;
+  EXPECT_TRUE(il.second_out.replayed);
+  EXPECT_EQ(il.second_out.row.id, first.row.id);
+  EXPECT_NE(il.second_out.row.id, 0);
+  EXPECT_EQ(il.second_out.row.receipt_no, first.row.receipt_no);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments WHERE idem_key = 'race-pay'"), 1);
+
+  // The same for a reversal of that payment.
+  il.second_reached = false;
+  il.second = std::thread();
+  il.arm([&] { return led->reverse(admin, first.row.id, "录入错误", "race-rev", today); });
+  auto rev = led->reverse(admin, first.row.id, "录入错误", "race-rev", today);
+  il.join();
+  ASSERT_TRUE(rev.ok) << rev.refusal.message;
+  ASSERT_TRUE(il.second_reached);
+  EXPECT_TRUE(il.second_out.ok) << il.second_out.refusal.code << " " << il.second_out.refusal.message;
+  EXPECT_TRUE(il.second_out.replayed);
+  EXPECT_EQ(il.second_out.row.id, rev.row.id);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments WHERE kind = 'reversal' AND idem_key = 'race-rev'"), 1);
+
+  // A different key for the same person is still "already paid" once paid.
+  ledger::PaymentRequest again = r;
+  again.idempotency_key = "race-pay-2";
+  ASSERT_TRUE(led->pay(admin, again, today).ok);
+  again.idempotency_key = "race-pay-3";
+  auto dup = led->pay(admin, again, today);
+  EXPECT_FALSE(dup.ok);
+  EXPECT_EQ(dup.refusal.code, "already_paid");
+}
+
+// Many same-key rounds in one run (the stress variant of the HTTP test).
+TEST_F(LedgerFixture, SameKeyStressManyRounds) {
+  ledger::Actor admin;
+  for (int round = 0; round < 12; ++round) {
+    ledger::PaymentRequest r;
+    r.idempotency_key = fmt::format("stress-{}", round);
+    r.person = fx.persons[size_t(round)].id_number;
+    r.year = 2024;
+    r.amount_fen = 38000;
+    r.channel = "wechat";
+    std::vector<ledger::Outcome> outs(16);
+    std::vector<std::thread> ts;
+    for (size_t i = 0; i < outs.size(); ++i) ts.emplace_back([&, i] { outs[i] = led->pay(admin, r, today); });
+    for (auto& t : ts) t.join();
+    int fresh = 0;
+    for (auto& o : outs) {
+      ASSERT_TRUE(o.ok) << "round " << round << ": " << o.refusal.code << " " << o.refusal.message;
+      EXPECT_EQ(o.row.id, outs[0].row.id);
+      EXPECT_NE(o.row.id, 0);
+      fresh += !o.replayed;
+    }
+    EXPECT_EQ(fresh, 1) << "round " << round;
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments WHERE kind = 'payment'"), 12);
 }
 
 }  // namespace

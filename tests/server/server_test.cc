@@ -131,6 +131,42 @@ TEST_P(ServerTest, ConcurrentDuplicatesRecordOnePayment) {
   EXPECT_EQ(e["error"]["code"], "idempotency_conflict");
 }
 
+// Issue 10: 64 same-key requests at once, several rounds in one run, on both
+// engines: one 201, every other answer a 200 replay of the same payment.
+TEST_P(ServerTest, ConcurrentDuplicatesStress) {
+  const int n = 64, rounds = 5;
+  std::vector<std::unique_ptr<Client>> cs;
+  for (int i = 0; i < 4; ++i) cs.push_back(as("admin"));
+  for (int round = 0; round < rounds; ++round) {
+    const std::string key = fmt::format("stress-key-{}", round);
+    const auto& person = fx.persons[size_t(10 + round)];
+    std::atomic<int> created{0}, replayed{0};
+    std::vector<int64_t> ids(n);
+    std::vector<std::string> others(n);
+    std::vector<std::thread> ts;
+    for (int i = 0; i < n; ++i)
+      ts.emplace_back([&, i] {
+        Client c(port);
+        c.cookie = cs[size_t(i) % 4]->cookie;
+        c.csrf = cs[size_t(i) % 4]->csrf;
+        auto [s, j] = c.post("/api/v1/payments", pay_body(key, person.id_number, 38000, "wechat"));
+        if (s == 201) created++;
+        else if (s == 200) replayed++;
+        else others[size_t(i)] = fmt::format("{} {}", s, j.dump());
+        if (s == 200 || s == 201) ids[size_t(i)] = j["payment"]["id"];
+      });
+    for (auto& t : ts) t.join();
+    EXPECT_EQ(created.load(), 1) << "round " << round;
+    EXPECT_EQ(replayed.load(), n - 1) << "round " << round;
+    for (auto& o : others) EXPECT_EQ(o, "") << "round " << round;
+    for (auto id : ids) {
+      EXPECT_EQ(id, ids[0]);
+      EXPECT_NE(id, 0);
+    }
+    EXPECT_EQ(count(fmt::format("SELECT COUNT(*) FROM payments WHERE idem_key = '{}'", key)), 1);
+  }
+}
+
 TEST_P(ServerTest, Refusals) {
   auto a = as("admin");
   const auto& g = fx.persons[0];  // 贵池
