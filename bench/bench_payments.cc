@@ -5,11 +5,18 @@
 // /api/v1/payments for distinct enrolled persons. A payment is acknowledged
 // only after its group-commit transaction returned (SQLite WAL +
 // synchronous=FULL; PostgreSQL synchronous_commit=on). Printed: payments/s,
-// p50/p99 latency, mean batch size, and the same engine's raw
-// one-row-per-transaction durable commit rate measured in the same run.
+// p50/p99 latency, mean batch size, failed requests, the process's memory
+// and threads, and the same engine's raw one-row-per-transaction durable
+// commit rate measured in the same run.
 //
-//   bench_payments [--persons 120000] [--clients 128] [--seconds 8] [--batch 512]
-//                  [--no-progress-triggers 1]   (cost of migration 3's counters)
+// One run per --clients value (default 128 and 1000 keep-alive clients, each
+// its own connection, all started at once), each against a fresh server with
+// the server's default options (threads as `canbao serve`) unless --threads.
+// A failed request (no response, or a status other than 201) is counted and
+// its kind printed: a collector's phone would show an error for it.
+//
+//   bench_payments [--persons 120000] [--clients 128,1000] [--seconds 8] [--batch 512]
+//                  [--threads N] [--no-progress-triggers 1]   (cost of migration 3's counters)
 // PostgreSQL too when CANBAO_PG_URL is set.
 #include <httplib.h>
 #include <fmt/format.h>
@@ -20,7 +27,13 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
 #include <thread>
+
+#include <sys/resource.h>
 
 #include "server/auth.h"
 #include "server/fixture.h"
@@ -34,10 +47,29 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 struct Args {
-  int persons = 120000, clients = 128, seconds = 8;
+  int persons = 120000, seconds = 8;
+  std::vector<int> clients = {128, 1000};
+  size_t threads = 0;  // 0: the server's default (as `canbao serve`)
   size_t batch = 512;
   bool no_triggers = false;  // drop migration 3's progress triggers in the bench DB (to measure their cost)
 };
+
+// VmRSS / VmHWM (kB) and Threads of this process (server and clients).
+struct Proc {
+  long rss_kb = 0, hwm_kb = 0, threads = 0;
+};
+Proc proc_status() {
+  Proc p;
+  std::ifstream f("/proc/self/status");
+  std::string k;
+  long v = 0;
+  while (f >> k) {
+    if (k == "VmRSS:" && f >> v) p.rss_kb = v;
+    else if (k == "VmHWM:" && f >> v) p.hwm_kb = v;
+    else if (k == "Threads:" && f >> v) p.threads = v;
+  }
+  return p;
+}
 
 double raw_rate(const std::string& url, const store::OpenOptions& oo, double seconds) {
   auto st = store::open_store(url, oo);
@@ -57,6 +89,9 @@ double raw_rate(const std::string& url, const store::OpenOptions& oo, double sec
   s.sql_script("DROP TABLE bench_raw");
   return double(n) / dt;
 }
+
+void http_run(const std::string& url, const store::OpenOptions& oo, const Args& a, const server::Fixture& fx,
+              int clients, double raw, size_t& next_person);
 
 void run(const std::string& engine, const std::string& url, const store::OpenOptions& oo, const Args& a) {
   fmt::print("== {} ==\n", engine);
@@ -88,19 +123,31 @@ void run(const std::string& engine, const std::string& url, const store::OpenOpt
   double raw = raw_rate(url, oo, 2.0);
   fmt::print("raw one-row-per-transaction durable commits: {:.0f}/s\n", raw);
 
+  size_t next_person = 0;
+  for (int clients : a.clients) {
+    http_run(url, oo, a, fx, clients, raw, next_person);
+    fmt::print("\n");
+  }
+}
+
+// One run of `clients` keep-alive clients against a fresh server; persons are
+// taken from `next_person` on (each payment is for a person not yet paid).
+void http_run(const std::string& url, const store::OpenOptions& oo, const Args& a, const server::Fixture& fx,
+              int clients, double raw, size_t& next_person) {
   server::ServerOptions o;
   o.db = url;
   o.open = oo;
   o.port = 0;
   o.policies_dir = std::string(CANBAO_SOURCE_DIR) + "/policies/2024";
   o.today = Date::from_ymd(2023, 11, 20);
-  o.threads = size_t(a.clients) + 16;
+  if (a.threads > 0) o.threads = a.threads;
   o.pool = 16;
   o.batch_max = a.batch;
   o.quiet = true;
   server::Server srv(o);
   int port = srv.bind();
   std::thread th([&] { srv.run(); });
+  auto idle = proc_status();
 
   httplib::Client lc("127.0.0.1", port);
   auto lr = lc.Post("/api/v1/auth/login", R"({"username":"bench","password":"bench-password-1"})", "application/json");
@@ -114,21 +161,37 @@ void run(const std::string& engine, const std::string& url, const store::OpenOpt
   cookie = cookie.substr(0, cookie.find(';'));
   std::string csrf = json::parse(lr->body)["csrf_token"];
 
-  std::atomic<size_t> next{0};
+  std::atomic<size_t> next{next_person};
   std::atomic<int64_t> ok{0}, bad{0};
-  std::vector<std::vector<float>> lat(size_t(a.clients));
+  std::mutex bad_m;
+  std::map<std::string, int64_t> bad_kinds;  // "-1 Read", "503", …
+  std::vector<std::vector<float>> lat(static_cast<size_t>(clients));
+  // Memory and threads while the clients run (sampled every 100 ms).
+  std::atomic<bool> sampling{true};
+  Proc peak;
+  std::thread sampler([&] {
+    while (sampling) {
+      auto p = proc_status();
+      peak.rss_kb = std::max(peak.rss_kb, p.rss_kb);
+      peak.threads = std::max(peak.threads, p.threads);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
   auto t0 = Clock::now();
   auto deadline = t0 + std::chrono::seconds(a.seconds);
   std::vector<std::thread> ts;
-  for (int t = 0; t < a.clients; ++t)
+  ts.reserve(size_t(clients));
+  for (int t = 0; t < clients; ++t)
     ts.emplace_back([&, t] {
+      // A plain HTTP/1.1 keep-alive client: no retries, so every connection
+      // the server drops or leaves unanswered shows here.
       httplib::Client c("127.0.0.1", port);
       c.set_keep_alive(true);
       c.set_tcp_nodelay(true);  // no Nagle stall between the request's header and body writes
       c.set_read_timeout(30);
       httplib::Headers h = {{"Cookie", cookie}, {"X-CSRF-Token", csrf}};
       auto& my = lat[size_t(t)];
-      my.reserve(1 << 16);
+      my.reserve(1 << 12);
       std::string body;
       for (;;) {
         if (Clock::now() > deadline) return;
@@ -143,14 +206,20 @@ void run(const std::string& engine, const std::string& url, const store::OpenOpt
           ++ok;
           my.push_back(ms);
         } else {
+          std::string kind = r ? std::to_string(r->status) : "-1 " + httplib::to_string(r.error());
+          std::lock_guard lk(bad_m);
+          ++bad_kinds[kind];
           if (bad++ < 3)
-            fmt::print("error: {} {}\n", r ? r->status : -1,
-                       r ? r->body.substr(0, 200) : httplib::to_string(r.error()));
+            fmt::print("error: {} after {:.0f} ms, request {} of this client\n",
+                       r ? kind + " " + r->body.substr(0, 200) : kind, ms, my.size() + 1);
         }
       }
     });
   for (auto& t : ts) t.join();
   double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+  sampling = false;
+  sampler.join();
+  next_person = next.load();
   std::vector<float> all;
   for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
   std::sort(all.begin(), all.end());
@@ -158,19 +227,24 @@ void run(const std::string& engine, const std::string& url, const store::OpenOpt
   auto lf = srv.ledger_figures();
   srv.stop();
   th.join();
-  int64_t rows = 0, batches = 0;
+  int64_t rows = 0;
   {
     auto st = store::open_store(url, [&] { auto x = oo; x.migrate = false; return x; }());
     dynamic_cast<store::detail::SqlStore&>(*st).sql_query(
         "SELECT COUNT(*) FROM payments WHERE kind = 'payment'", {}, [&](const store::detail::RowView& v) { rows = v.i(0); });
   }
-  (void)batches;
-  fmt::print("HTTP payments: {} acknowledged ({} errors) in {:.2f} s with {} clients\n", ok.load(), bad.load(), dt,
-             a.clients);
+  std::string kinds;
+  for (auto& [k, n] : bad_kinds) kinds += fmt::format("{}{}: {}", kinds.empty() ? " (" : ", ", k, n);
+  if (!kinds.empty()) kinds += ")";
+  fmt::print("HTTP payments, {} keep-alive clients: {} acknowledged in {:.2f} s\n", clients, ok.load(), dt);
+  fmt::print("  failed requests: {} of {}{}\n", bad.load(), ok.load() + bad.load(), kinds);
   fmt::print("  durable payments/s: {:.0f}   p50 {:.2f} ms   p99 {:.2f} ms   max {:.2f} ms\n", double(ok) / dt, pct(0.5),
              pct(0.99), all.empty() ? 0.0 : double(all.back()));
-  fmt::print("  ledger rows (kind=payment): {}   raw single-row commit rate: {:.0f}/s   speed-up {:.1f}x\n", rows, raw,
-             raw > 0 ? double(ok) / dt / raw : 0.0);
+  fmt::print("  ledger rows (kind=payment, all runs): {}   raw single-row commit rate: {:.0f}/s   speed-up {:.1f}x\n",
+             rows, raw, raw > 0 ? double(ok) / dt / raw : 0.0);
+  fmt::print("  process (server + {} client threads): RSS {:.0f} MB before the clients, peak {:.0f} MB; "
+             "peak {} threads\n",
+             clients, double(idle.rss_kb) / 1024, double(peak.rss_kb) / 1024, peak.threads);
   if (lf.batches > 0 && lf.writes > 0)
     fmt::print("  writer: {} batches, mean {:.1f} writes/batch, apply {:.1f} us/write, commit {:.2f} ms/batch, "
                "busy {:.0f}% of the run\n",
@@ -186,10 +260,22 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--persons") a.persons = std::atoi(argv[i + 1]);
-    else if (k == "--clients") a.clients = std::atoi(argv[i + 1]);
+    else if (k == "--clients") {
+      a.clients.clear();
+      std::stringstream ss(argv[i + 1]);
+      for (std::string n; std::getline(ss, n, ',');)
+        if (std::atoi(n.c_str()) > 0) a.clients.push_back(std::atoi(n.c_str()));
+    } else if (k == "--threads") a.threads = size_t(std::atoi(argv[i + 1]));
     else if (k == "--seconds") a.seconds = std::atoi(argv[i + 1]);
     else if (k == "--batch") a.batch = size_t(std::atoi(argv[i + 1]));
     else if (k == "--no-progress-triggers") a.no_triggers = std::atoi(argv[i + 1]) != 0;
+  }
+  {
+    // Two descriptors per client here (its socket and the server's end).
+    rlimit r{};
+    getrlimit(RLIMIT_NOFILE, &r);
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
   }
   auto dir = std::filesystem::temp_directory_path() / "canbao-bench-payments";
   std::filesystem::remove_all(dir);

@@ -443,7 +443,11 @@ std::vector<std::string> verify_counters(store::Store& st, int year) {
   for (auto& [k, n] : have_sub)
     if (n && !want_sub.count(k)) out.push_back(fmt::format("{} {}: subsidised counters {} / recount 0", k.first, k.second, n));
   // roll-ups = the places' rows truncated to the township / county code
-  for (auto [lv, div] : {std::pair<int, int64_t>{9, 1000}, {6, 1000000}}) {
+  // Plain variables, not a structured binding: clang before 16 cannot capture
+  // one in the lambdas below (fuzz/run.sh builds the server with clang).
+  for (auto level : {std::pair<int, int64_t>{9, 1000}, {6, 1000000}}) {
+    const int lv = level.first;
+    const int64_t div = level.second;
     std::map<K, Counts> roll, want_roll;
     s.sql_query("SELECT region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM "
                 "progress_counters WHERE lvl = 12", {}, [&](const RowView& v) {

@@ -20,8 +20,9 @@ namespace {
 struct ServeArgs {
   std::string db, bind = "127.0.0.1", policies = "policies/2024", web, today;
   int port = 8080;
-  size_t threads = 256, batch = 512;
-  bool demo = false;
+  size_t threads = 2048, batch = 512;
+  bool demo = false, secure_cookies = false;
+  std::vector<std::string> backdate;  // "N" (every role) or "role=N"
 };
 
 int run_serve(const ServeArgs& a) {
@@ -33,7 +34,26 @@ int run_serve(const ServeArgs& a) {
   o.web_dir = a.web;
   o.threads = a.threads;
   o.batch_max = a.batch;
+  o.secure_cookies = a.secure_cookies;
   if (o.web_dir.empty() && std::filesystem::exists("web/dist/index.html")) o.web_dir = "web/dist";
+  for (const auto& b : a.backdate) {
+    auto eq = b.find('=');
+    std::string role = eq == std::string::npos ? "" : b.substr(0, eq);
+    std::string num = eq == std::string::npos ? b : b.substr(eq + 1);
+    int n = -1;
+    try {
+      size_t used = 0;
+      n = std::stoi(num, &used);
+      if (used != num.size()) n = -1;
+    } catch (...) {
+    }
+    if (n < 0 || n > 3660 || (!role.empty() && !server::valid_role(role))) {
+      fmt::print(stderr, "canbao: --backdate-days '{}' should be N or ROLE=N (N days, 0–3660)\n", b);
+      return 2;
+    }
+    if (role.empty()) o.backdate_days_default = n;
+    else o.backdate_days[role] = n;
+  }
   if (!a.today.empty()) {
     auto d = Date::parse(a.today);
     if (!d) {
@@ -109,10 +129,14 @@ void add_serve_commands(CLI::App& app, int& exit_code) {
   s->add_option("--port", a->port, "端口 (默认 8080; 0 = 任意空闲端口)");
   s->add_option("--bind", a->bind, "监听地址 (默认 127.0.0.1)");
   s->add_option("--policies", a->policies, "政策文件目录 (默认 policies/2024)");
+  s->add_option("--backdate-days", a->backdate,
+                 "缴费日期最多可早于今天的天数：N（所有角色，默认 3）或 角色=N，可重复 / backdating window per role");
   s->add_option("--web", a->web, "网页界面静态文件目录 (默认 web/dist，若存在)");
   s->add_option("--today", a->today, "业务日期 YYYY-MM-DD (演示/测试用；默认系统日期)");
-  s->add_option("--threads", a->threads, "HTTP 工作线程数 (默认 256)");
+  s->add_option("--threads", a->threads, "同时服务的连接数上限 (每个连接一个线程, 按需启动; 默认 2048)");
   s->add_option("--batch", a->batch, "每次组提交的最多缴费笔数 (默认 512)");
+  s->add_flag("--secure-cookies", a->secure_cookies,
+              "会话 Cookie 加 Secure 标记（经 HTTPS 反向代理对外服务时使用）/ mark the session cookie Secure");
   s->add_flag("--demo", a->demo, "建立并使用演示数据库（贵池区约5000人，演示账号见启动输出）");
   s->callback([a, &exit_code] { exit_code = run_serve(*a); });
 

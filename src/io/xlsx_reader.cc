@@ -7,9 +7,9 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
-#include <pugixml.hpp>
 
 #include "core/date.h"
 
@@ -17,7 +17,30 @@ namespace canbao::io {
 
 namespace {
 
-constexpr zip_uint64_t kMaxPartBytes = zip_uint64_t(1) << 30;
+// Every part has a ceiling on its inflated size, checked against the zip
+// directory before a byte is inflated and again while streaming (the
+// directory can lie). A 450 kB upload whose styles.xml inflated to 150 MB
+// cost the server ~800 MB and six at once ran it out of memory (issue 11).
+// The small parts are small in every workbook Excel or WPS writes: a few kB
+// of relationships, a workbook part of one line per sheet, styles of at most
+// 64,000 cell formats (Excel's limit, ~10 MB).
+constexpr zip_uint64_t kMaxRelsBytes = zip_uint64_t(4) << 20;
+constexpr zip_uint64_t kMaxWorkbookBytes = zip_uint64_t(16) << 20;
+constexpr zip_uint64_t kMaxStylesBytes = zip_uint64_t(32) << 20;
+// A sheet streams one row at a time, so only time grows with it.
+constexpr zip_uint64_t kMaxSheetBytes = zip_uint64_t(1) << 30;
+// The shared-string table is held in memory. A sheet has at most 1,048,576
+// rows; a roster row's own texts (ID 18 bytes, name, household id, address)
+// are ~60 bytes plus a 4-byte offset each, so a full sheet needs ~80 MB of
+// table from ~200 MB of XML.
+constexpr zip_uint64_t kMaxSharedPartBytes = zip_uint64_t(256) << 20;
+constexpr size_t kMaxSharedBytes = size_t(128) << 20;
+// Shared strings are unique texts and deflate ~3-10:1; a table that inflates
+// more than 100:1 is a bomb, not a roster (checked past 16 MB, so small
+// well-compressed tables pass). This keeps a small upload's cost to ~100×
+// its size whatever the caps above allow.
+constexpr uint64_t kBombRatio = 100;
+constexpr uint64_t kBombFloor = uint64_t(16) << 20;
 constexpr int kMaxColumns = 16384;  // XFD
 // Excel's own limit is 32,767 characters per cell; in UTF-8 at most 4 bytes each.
 constexpr size_t kMaxCellBytes = 32767 * 4;
@@ -25,9 +48,11 @@ constexpr size_t kMaxCellBytes = 32767 * 4;
 // row of 16,384 cells each copying one huge shared string must not become
 // gigabytes (a 64 kB "decompression bomb" found by fuzz/fuzz_xlsx).
 constexpr size_t kMaxRowBytes = size_t(16) << 20;
-// The shared-string table in memory (32 bytes per entry + its text): a
-// 1,048,576-row sheet of unique names and IDs needs about 200 MB.
-constexpr size_t kMaxSharedBytes = size_t(512) << 20;
+// Workbook structure kept in memory while opening.
+constexpr size_t kMaxSheets = 4096;
+constexpr size_t kMaxRels = 65536;
+constexpr size_t kMaxNumFmts = 65536;
+constexpr size_t kMaxCellXfs = size_t(1) << 20;
 
 Error not_xlsx(const std::string& detail, int64_t row = 0) {
   return Error(fmt::format("not a readable .xlsx workbook: {}", detail),
@@ -35,17 +60,44 @@ Error not_xlsx(const std::string& detail, int64_t row = 0) {
                row);
 }
 
-// Element and attribute names without a namespace prefix ("x:row" -> "row").
-std::string_view local(const char* name) {
-  const char* c = std::strchr(name, ':');
-  return c ? std::string_view(c + 1) : std::string_view(name);
+// The same with the reason in Chinese for users.
+Error not_xlsx(const std::string& detail, const std::string& zh) {
+  return Error(fmt::format("not a readable .xlsx workbook: {}", detail),
+               fmt::format("不是有效的 Excel 工作簿（.xlsx）：{}。请用 Excel 或 WPS 另存为 .xlsx 后重试", zh));
 }
 
-pugi::xml_node child(pugi::xml_node n, std::string_view name) {
-  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
-    if (c.type() == pugi::node_element && local(c.name()) == name) return c;
+std::string mib(uint64_t bytes) { return fmt::format("{} MB", bytes >> 20); }
+
+// A part over its ceiling, found in the zip directory or while inflating.
+Error too_big(const std::string& part, uint64_t limit) {
+  if (limit >= kMaxSheetBytes) {
+    return Error(fmt::format("{} is larger than {} uncompressed; export the sheet as CSV", part, mib(limit)),
+                 fmt::format("工作表过大（解压后超过 {}），请另存为 CSV 后导入", mib(limit)));
   }
-  return {};
+  return Error(fmt::format("{} is larger than {} uncompressed: not a workbook Excel writes (a zip bomb?)", part,
+                           mib(limit)),
+               fmt::format("文件中的 {} 解压后超过 {}，不是正常的 Excel 工作簿（疑似压缩炸弹），已拒绝", part,
+                           mib(limit)));
+}
+
+Error bomb(const std::string& part) {
+  return Error(fmt::format("{} inflates more than {}:1: a zip bomb, not a workbook", part, kBombRatio),
+               fmt::format("文件中的 {} 压缩比异常（超过 {}:1），不是正常的 Excel 工作簿（疑似压缩炸弹），已拒绝", part,
+                           kBombRatio));
+}
+
+// libzip's reason a file is not a zip, for users.
+std::string zip_error_zh(int code) {
+  switch (code) {
+    case ZIP_ER_NOZIP: return "文件不是 zip 格式（可能是改了扩展名的其他文件）";
+    case ZIP_ER_INCONS: return "zip 结构不一致，文件不完整或已损坏";
+    case ZIP_ER_EOF: case ZIP_ER_READ: case ZIP_ER_SEEK: return "文件不完整（可能上传时被截断）";
+    case ZIP_ER_CRC: return "文件内容校验失败，已损坏";
+    case ZIP_ER_COMPNOTSUPP: case ZIP_ER_ENCRNOTSUPP: case ZIP_ER_NOPASSWD: case ZIP_ER_WRONGPASSWD:
+      return "文件已加密或使用了不支持的压缩方式";
+    case ZIP_ER_MEMORY: return "文件过大，无法读取";
+    default: return "文件已损坏";
+  }
 }
 
 bool is_trim(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -111,8 +163,11 @@ class XmlPull {
  public:
   enum Kind { kStart, kEnd, kText, kEof };
 
-  // size_hint: the part's stated uncompressed size, to keep small parts cheap.
-  XmlPull(zip_file_t* f, std::string part, uint64_t size_hint) : file_(f), part_(std::move(part)) {
+  // size_hint: the part's stated uncompressed size, to keep small parts cheap;
+  // max_bytes: the part's ceiling; ratio_base: its compressed size when the
+  // part is refused for inflating more than kBombRatio:1 (0: not checked).
+  XmlPull(zip_file_t* f, std::string part, uint64_t size_hint, uint64_t max_bytes, uint64_t ratio_base = 0)
+      : file_(f), part_(std::move(part)), max_bytes_(max_bytes), ratio_base_(ratio_base) {
     buf_.resize(std::clamp<uint64_t>(size_hint + 16, 4096, 1 << 20));
   }
   ~XmlPull() { zip_fclose(file_); }
@@ -221,7 +276,9 @@ class XmlPull {
 
  private:
   static constexpr size_t npos = std::string::npos;
-  static constexpr size_t kMaxToken = 64 << 20;
+  // One tag, comment or CDATA section (text streams in pieces): a real one is
+  // a few kB; the buffer never grows past this.
+  static constexpr size_t kMaxToken = 4 << 20;
 
   static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -278,17 +335,19 @@ class XmlPull {
       buf_.resize(buf_.size() * 2);
     }
     zip_int64_t n = zip_fread(file_, buf_.data() + len_, buf_.size() - len_);
-    if (n < 0) throw not_xlsx(fmt::format("{} is damaged: {}", part_, zip_file_strerror(file_)));
+    if (n < 0) {
+      zip_error_t* ze = zip_file_get_error(file_);
+      throw not_xlsx(fmt::format("{} is damaged: {}", part_, zip_file_strerror(file_)),
+                     fmt::format("{} 无法解压：{}", part_, zip_error_zh(ze ? zip_error_code_zip(ze) : 0)));
+    }
     if (n == 0) {
       eof_ = true;
       return false;
     }
     len_ += n;
     consumed_ += n;
-    if (consumed_ > kMaxPartBytes) {
-      throw Error(fmt::format("{} is larger than 1 GiB uncompressed; export the sheet as CSV", part_),
-                  "工作表过大（解压后超过 1 GiB），请另存为 CSV 后导入");
-    }
+    if (consumed_ > max_bytes_) throw too_big(part_, max_bytes_);
+    if (ratio_base_ && consumed_ > kBombFloor && consumed_ / kBombRatio > ratio_base_) throw bomb(part_);
     return true;
   }
 
@@ -328,6 +387,7 @@ class XmlPull {
 
   zip_file_t* file_;
   std::string part_;
+  uint64_t max_bytes_, ratio_base_;
   std::string buf_;
   size_t pos_ = 0, len_ = 0;
   bool eof_ = false;
@@ -503,7 +563,10 @@ struct XlsxReader::Impl {
   zip_t* zip = nullptr;
 
   std::vector<std::string> sheet_names;
-  std::vector<std::string> shared;
+  // The shared-string table as one block of text and the end offset of each
+  // entry: 4 bytes an entry instead of a std::string's 32 and its allocation.
+  std::string shared_text;
+  std::vector<uint32_t> shared_end;
   std::vector<bool> xf_is_date;
   bool date1904 = false;
 
@@ -519,51 +582,31 @@ struct XlsxReader::Impl {
     if (zip) zip_discard(zip);
   }
 
-  std::optional<std::string> read_part(const std::string& name) {
-    zip_int64_t idx = zip_name_locate(zip, name.c_str(), ZIP_FL_NOCASE);
-    if (idx < 0) return std::nullopt;
-    zip_file_t* f = zip_fopen_index(zip, idx, 0);
-    if (!f) throw not_xlsx(fmt::format("cannot open part {}: {}", name, zip_strerror(zip)));
-    std::string out;
-    zip_stat_t st;
-    if (zip_stat_index(zip, idx, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE)) {
-      out.reserve(std::min<zip_uint64_t>(st.size, 64 << 20));
-    }
-    char buf[65536];
-    for (;;) {
-      zip_int64_t n = zip_fread(f, buf, sizeof buf);
-      if (n < 0) {
-        std::string err = zip_file_strerror(f);
-        zip_fclose(f);
-        throw not_xlsx(fmt::format("part {} is damaged: {}", name, err));
-      }
-      if (n == 0) break;
-      out.append(buf, n);
-      if (out.size() > kMaxPartBytes) {
-        zip_fclose(f);
-        throw Error(fmt::format("part {} is larger than 1 GiB uncompressed; export the sheet as CSV", name),
-                    "工作表过大（解压后超过 1 GiB），请另存为 CSV 后导入");
-      }
-    }
-    zip_fclose(f);
-    return out;
+  std::string_view shared(size_t i) const {
+    uint32_t b = i == 0 ? 0 : shared_end[i - 1];
+    return std::string_view(shared_text.data() + b, shared_end[i] - b);
   }
 
-  // Streams a part; nullptr if absent.
-  std::unique_ptr<XmlPull> open_part(const std::string& name, uint64_t* size) {
+  // Streams a part; nullptr if absent. Refused before inflating when the zip
+  // directory states more than `max_bytes`, and while inflating past it.
+  std::unique_ptr<XmlPull> open_part(const std::string& name, uint64_t* size, uint64_t max_bytes,
+                                     bool ratio_check = false) {
     zip_int64_t idx = zip_name_locate(zip, name.c_str(), ZIP_FL_NOCASE);
     if (idx < 0) return nullptr;
-    zip_file_t* f = zip_fopen_index(zip, idx, 0);
-    if (!f) throw not_xlsx(fmt::format("cannot open part {}: {}", name, zip_strerror(zip)));
     zip_stat_t st;
-    *size = zip_stat_index(zip, idx, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE) ? st.size : 0;
-    return std::make_unique<XmlPull>(f, name, *size);
-  }
-
-  static void parse(pugi::xml_document& doc, std::string& text, const std::string& name) {
-    pugi::xml_parse_result r =
-        doc.load_buffer_inplace(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
-    if (!r) throw not_xlsx(fmt::format("{} is not valid XML ({})", name, r.description()));
+    zip_stat_init(&st);
+    bool stated = zip_stat_index(zip, idx, 0, &st) == 0;
+    *size = stated && (st.valid & ZIP_STAT_SIZE) ? st.size : 0;
+    if (*size > max_bytes) throw too_big(name, max_bytes);
+    uint64_t comp = stated && (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;
+    if (ratio_check && comp && *size > kBombFloor && *size / kBombRatio > comp) throw bomb(name);
+    zip_file_t* f = zip_fopen_index(zip, idx, 0);
+    if (!f) {
+      throw not_xlsx(fmt::format("cannot open part {}: {}", name, zip_strerror(zip)),
+                     fmt::format("无法读取其中的 {}：{}", name, zip_error_zh(zip_error_code_zip(zip_get_error(zip)))));
+    }
+    // A stored (uncompressed) part cannot inflate, so its ratio is 1.
+    return std::make_unique<XmlPull>(f, name, *size, max_bytes, ratio_check ? std::max<uint64_t>(comp, 1) : 0);
   }
 
   // Relationships of a part: id -> (type, resolved target).
@@ -572,16 +615,34 @@ struct XlsxReader::Impl {
     std::string dir = dirname_of(part);
     std::string base = part.substr(dir.size());
     std::vector<Rel> out;
-    auto text = read_part(dir + "_rels/" + base + ".rels");
-    if (!text) return out;
-    pugi::xml_document d;
-    parse(d, *text, base + ".rels");
-    for (pugi::xml_node r : child(d, "Relationships").children()) {
-      if (local(r.name()) != "Relationship") continue;
-      if (std::string_view(r.attribute("TargetMode").value()) == "External") continue;
-      out.push_back({r.attribute("Id").value(), r.attribute("Type").value(),
-                     resolve(dir, r.attribute("Target").value())});
+    uint64_t size = 0;
+    std::string rels_name = dir + "_rels/" + base + ".rels";
+    auto x = open_part(rels_name, &size, kMaxRelsBytes);
+    if (!x) return out;
+    std::string id, type, target, mode;
+    int depth = 0;
+    for (;;) {
+      XmlPull::Kind k = x->next();
+      if (k == XmlPull::kEof) break;
+      if (k == XmlPull::kText) continue;
+      if (k == XmlPull::kEnd) { --depth; continue; }
+      bool closes = x->self_closing();
+      if (depth == 1 && x->name() == "Relationship") {
+        if (!x->attr("Id", id)) id.clear();
+        if (!x->attr("Type", type)) type.clear();
+        if (!x->attr("Target", target)) target.clear();
+        if (!x->attr("TargetMode", mode)) mode.clear();
+        if (mode != "External") {
+          if (out.size() >= kMaxRels)
+            throw not_xlsx(fmt::format("{} has more than {} relationships", rels_name, kMaxRels),
+                           fmt::format("{} 中的关系超过 {} 个", rels_name, kMaxRels));
+          out.push_back({id, type, resolve(dir, target)});
+        }
+      }
+      if (!closes) ++depth;
     }
+    if (depth != 0) throw not_xlsx(fmt::format("{} is not well-formed", rels_name),
+                                   fmt::format("{} 的 XML 不完整", rels_name));
     return out;
   }
 
@@ -591,15 +652,40 @@ struct XlsxReader::Impl {
     for (auto& r : rels_of("")) {
       if (ends_with(r.type, "/officeDocument")) workbook = r.target;
     }
-    auto wb_text = read_part(workbook);
-    if (!wb_text) throw not_xlsx("no workbook part");
-    pugi::xml_document wb;
-    parse(wb, *wb_text, workbook);
-    pugi::xml_node root = child(wb, "workbook");
-    if (pugi::xml_node pr = child(root, "workbookPr")) {
-      std::string_view v = pr.attribute("date1904").value();
-      date1904 = v == "1" || v == "true";
+    uint64_t wb_size = 0;
+    auto wb = open_part(workbook, &wb_size, kMaxWorkbookBytes);
+    if (!wb) throw not_xlsx("no workbook part", "缺少工作簿部件（xl/workbook.xml）");
+    struct SheetRef { std::string name, rid, state; };
+    std::vector<SheetRef> refs;
+    {
+      bool in_sheets = false;
+      std::string name, rid, state, v;
+      for (;;) {
+        XmlPull::Kind k = wb->next();
+        if (k == XmlPull::kEof) break;
+        if (k == XmlPull::kText) continue;
+        std::string_view n = wb->name();
+        if (k == XmlPull::kEnd) {
+          if (n == "sheets") in_sheets = false;
+          continue;
+        }
+        if (n == "workbookPr") {
+          if (wb->attr("date1904", v)) date1904 = v == "1" || v == "true";
+        } else if (n == "sheets") {
+          in_sheets = !wb->self_closing();
+        } else if (n == "sheet" && in_sheets) {
+          if (!wb->attr("name", name)) name.clear();
+          // r:id, whatever the prefix: the only attribute of a sheet named "id".
+          if (!wb->attr("id", rid)) rid.clear();
+          if (!wb->attr("state", state)) state.clear();
+          if (refs.size() >= kMaxSheets)
+            throw not_xlsx(fmt::format("more than {} sheets", kMaxSheets),
+                           fmt::format("工作表超过 {} 个", kMaxSheets));
+          refs.push_back({name, rid, state});
+        }
+      }
     }
+    wb.reset();
     auto rels = rels_of(workbook);
     auto find_rel = [&](std::string_view id) -> const Rel* {
       for (auto& r : rels) if (r.id == id) return &r;
@@ -608,23 +694,15 @@ struct XlsxReader::Impl {
 
     std::string sheet_part;
     std::string first_visible, first_any;
-    for (pugi::xml_node s : child(root, "sheets").children()) {
-      if (local(s.name()) != "sheet") continue;
-      std::string name = s.attribute("name").value();
-      std::string rid;
-      for (pugi::xml_attribute a : s.attributes()) {
-        std::string_view an = a.name();
-        if (an.size() > 3 && ends_with(an, ":id")) rid = a.value();
-      }
-      const Rel* rel = find_rel(rid);
+    for (auto& s : refs) {
+      const Rel* rel = find_rel(s.rid);
       if (!rel || !ends_with(rel->type, "/worksheet")) continue;  // chart sheets etc.
-      sheet_names.push_back(name);
-      std::string_view state = s.attribute("state").value();
+      sheet_names.push_back(s.name);
       if (first_any.empty()) first_any = rel->target;
-      if (first_visible.empty() && state != "hidden" && state != "veryHidden") {
+      if (first_visible.empty() && s.state != "hidden" && s.state != "veryHidden") {
         first_visible = rel->target;
       }
-      if (!want_sheet.empty() && name == want_sheet) sheet_part = rel->target;
+      if (!want_sheet.empty() && s.name == want_sheet) sheet_part = rel->target;
     }
     if (!want_sheet.empty() && sheet_part.empty()) {
       std::string names;
@@ -633,24 +711,26 @@ struct XlsxReader::Impl {
                   fmt::format("工作簿中没有名为“{}”的工作表（现有：{}）", want_sheet, names));
     }
     if (sheet_part.empty()) sheet_part = !first_visible.empty() ? first_visible : first_any;
-    if (sheet_part.empty()) throw not_xlsx("the workbook has no worksheet");
+    if (sheet_part.empty()) throw not_xlsx("the workbook has no worksheet", "工作簿中没有工作表");
 
     for (auto& r : rels) {
       if (ends_with(r.type, "/sharedStrings")) load_shared(r.target);
       if (ends_with(r.type, "/styles")) load_styles(r.target);
     }
 
-    sheet = open_part(sheet_part, &sheet_bytes);
-    if (!sheet) throw not_xlsx(fmt::format("worksheet part {} is missing", sheet_part));
+    sheet = open_part(sheet_part, &sheet_bytes, kMaxSheetBytes);
+    if (!sheet) throw not_xlsx(fmt::format("worksheet part {} is missing", sheet_part),
+                               fmt::format("缺少工作表部件 {}", sheet_part));
   }
 
   // <sst><si> items: <t>, or rich-text runs <r><t>; phonetic <rPh> left out.
   void load_shared(const std::string& part) {
     uint64_t size = 0;
-    auto x = open_part(part, &size);
+    auto x = open_part(part, &size, kMaxSharedPartBytes, true);
     if (!x) return;
+    shared_text.clear();
+    shared_end.clear();
     std::string cur;
-    size_t shared_bytes = 0;
     bool in_si = false, in_t = false;
     int rph = 0;
     for (;;) {
@@ -659,7 +739,7 @@ struct XlsxReader::Impl {
       if (k == XmlPull::kText) {
         if (in_t && rph == 0) append_ooxml_text(cur, x->text());
         if (cur.size() > kMaxCellBytes)
-          throw not_xlsx(fmt::format("shared string {} is longer than Excel's 32,767 characters", shared.size()));
+          throw not_xlsx(fmt::format("shared string {} is longer than Excel's 32,767 characters", shared_end.size()));
         continue;
       }
       std::string_view n = x->name();
@@ -667,11 +747,12 @@ struct XlsxReader::Impl {
       if (n == "si") {
         if (start) { in_si = true; cur.clear(); }
         if (closes) {
-          shared_bytes += sizeof(std::string) + cur.size();
-          if (shared_bytes > kMaxSharedBytes)
-            throw not_xlsx(fmt::format("{} holds more than {} MB of text; export the sheet as CSV", part,
-                                       kMaxSharedBytes >> 20));
-          shared.push_back(cur);
+          if (shared_text.size() + cur.size() + (shared_end.size() + 1) * sizeof(uint32_t) > kMaxSharedBytes)
+            throw not_xlsx(fmt::format("{} holds more than {} of text; export the sheet as CSV", part,
+                                       mib(kMaxSharedBytes)),
+                           fmt::format("共享字符串超过 {}，请另存为 CSV 后导入", mib(kMaxSharedBytes)));
+          shared_text += cur;
+          shared_end.push_back(uint32_t(shared_text.size()));
           in_si = false;
         }
       } else if (n == "rPh" && in_si) {
@@ -683,26 +764,46 @@ struct XlsxReader::Impl {
     }
   }
 
+  // Which cell formats (xf index) show dates: <numFmts><numFmt> custom codes
+  // and <cellXfs><xf numFmtId>, streamed (no DOM of an attacker's styles).
   void load_styles(const std::string& part) {
-    auto text = read_part(part);
-    if (!text) return;
-    pugi::xml_document d;
-    parse(d, *text, part);
-    pugi::xml_node ss = child(d, "styleSheet");
-    std::vector<std::pair<int, bool>> custom;  // numFmtId -> is date
-    for (pugi::xml_node f : child(ss, "numFmts").children()) {
-      if (local(f.name()) != "numFmt") continue;
-      custom.emplace_back(f.attribute("numFmtId").as_int(),
-                          is_date_format_code(f.attribute("formatCode").value()));
-    }
-    for (pugi::xml_node xf : child(ss, "cellXfs").children()) {
-      if (local(xf.name()) != "xf") continue;
-      int id = xf.attribute("numFmtId").as_int();
-      bool date = is_builtin_date(id);
-      for (auto& [cid, cdate] : custom) {
-        if (cid == id) date = cdate;
+    uint64_t size = 0;
+    auto x = open_part(part, &size, kMaxStylesBytes);
+    if (!x) return;
+    std::unordered_map<int, bool> custom;  // numFmtId -> is date
+    std::vector<int> xf_fmt;
+    bool in_xfs = false;
+    std::string v, code;
+    for (;;) {
+      XmlPull::Kind k = x->next();
+      if (k == XmlPull::kEof) break;
+      if (k == XmlPull::kText) continue;
+      std::string_view n = x->name();
+      if (k == XmlPull::kEnd) {
+        if (n == "cellXfs") in_xfs = false;
+        continue;
       }
-      xf_is_date.push_back(date);
+      if (n == "numFmt") {
+        if (custom.size() >= kMaxNumFmts)
+          throw not_xlsx(fmt::format("{} has more than {} number formats", part, kMaxNumFmts),
+                         fmt::format("{} 中的数字格式超过 {} 个", part, kMaxNumFmts));
+        int id = x->attr("numFmtId", v) ? std::atoi(v.c_str()) : 0;
+        if (!x->attr("formatCode", code)) code.clear();
+        custom[id] = is_date_format_code(code);
+      } else if (n == "cellXfs") {
+        in_xfs = !x->self_closing();
+      } else if (n == "xf" && in_xfs) {
+        if (xf_fmt.size() >= kMaxCellXfs)
+          throw not_xlsx(fmt::format("{} has more than {} cell formats", part, kMaxCellXfs),
+                         fmt::format("{} 中的单元格格式超过 {} 个", part, kMaxCellXfs));
+        xf_fmt.push_back(x->attr("numFmtId", v) ? std::atoi(v.c_str()) : 0);
+      }
+    }
+    xf_is_date.clear();
+    xf_is_date.reserve(xf_fmt.size());
+    for (int id : xf_fmt) {
+      auto it = custom.find(id);
+      xf_is_date.push_back(it != custom.end() ? it->second : is_builtin_date(id));
     }
   }
 
@@ -817,11 +918,11 @@ struct XlsxReader::Impl {
       if (v.empty()) return;
       unsigned long long idx = 0;
       auto [e, ec] = std::from_chars(v.data(), v.data() + v.size(), idx);
-      if (ec != std::errc() || idx >= shared.size()) {
+      if (ec != std::errc() || idx >= shared_end.size()) {
         throw not_xlsx(fmt::format("row {} refers to missing shared string {}", row_number, v),
                        row_number);
       }
-      assign_trimmed(out, shared[idx]);
+      assign_trimmed(out, shared(size_t(idx)));
     } else if (t == "inlineStr") {
       assign_trimmed(out, is_text.empty() ? v : is_text);
     } else if (t == "str" || t == "e") {
@@ -866,7 +967,7 @@ XlsxReader::XlsxReader(const std::string& path, const std::string& sheet)
       throw Error(fmt::format("cannot open {}: {}", path, msg),
                   fmt::format("无法打开文件 {}：{}", path, msg));
     }
-    throw not_xlsx(msg);
+    throw not_xlsx(msg, zip_error_zh(err));
   }
   impl_->open(sheet);
   impl_->header_row = 0;
@@ -887,9 +988,10 @@ std::unique_ptr<XlsxReader> XlsxReader::from_memory(std::string data, const std:
   if (src) m.zip = zip_open_from_source(src, ZIP_RDONLY, &ze);
   if (!m.zip) {
     std::string msg = zip_error_strerror(&ze);
+    int code = zip_error_code_zip(&ze);
     if (src) zip_source_free(src);
     zip_error_fini(&ze);
-    throw not_xlsx(msg);
+    throw not_xlsx(msg, zip_error_zh(code));
   }
   zip_error_fini(&ze);
   m.open(sheet);

@@ -19,11 +19,14 @@
 // integer digits are marked in Row::precision_lost so the importer can ask
 // for the column to be saved as text.
 //
-// Memory: the sheet and the shared-string table stream out of the zip
-// through a small pull parser (1 MiB buffer), so memory is the shared strings
-// plus one row, whatever the sheet's size. The small parts (workbook,
-// relationships, styles) go through pugixml. Parts over 1 GiB uncompressed
-// are refused (zip bombs).
+// Memory: every part streams out of the zip through a small pull parser
+// (1 MiB buffer, 4 MiB at most), so memory is the shared-string table plus
+// one row, whatever the sheet's size. Each part has a ceiling on its
+// inflated size (relationships 4 MB, workbook 16 MB, styles 32 MB, shared
+// strings 256 MB of XML and 128 MB in memory, a sheet 1 GiB), checked in the
+// zip directory before inflating and again while inflating; shared strings
+// that inflate more than 100:1 are refused as a zip bomb. A refusal is an
+// Error with a Chinese message, so an upload of a bomb costs little.
 #pragma once
 #include <memory>
 #include <string>

@@ -609,6 +609,18 @@ void Ledger::apply_items(std::span<Prepared* const> items, std::span<Outcome> ou
     // 2. Idempotency: the key seen before (also earlier in this batch) → the first result.
     if ((existing.count(p.main.idem_key) || in_batch.count(p.main.idem_key)) && replay_or_conflict(p, out)) continue;
     // 3. What a concurrent writer could have changed since the prepare phase.
+    //    A reversal that lost the race to another reversal of the same row is
+    //    "already reversed" (checked before the enrollment, which that other
+    //    reversal moved back to registered).
+    if (p.main.kind == Kind::reversal) {
+      bool reversed = false;
+      s.sql_query("SELECT 1 FROM payments WHERE reverses = ?", {p.main.reverses},
+                  [&](const RowView&) { reversed = true; });
+      if (reversed) {
+        out.refusal = refusal(409, "already_reversed", "该笔缴费已冲正，不能重复冲正");
+        continue;
+      }
+    }
     if (p.enrollment && !p.enroll_from.empty()) {
       auto it = status.find(p.enrollment);
       const std::string st = it == status.end() ? std::string() : it->second;
@@ -625,15 +637,6 @@ void Ledger::apply_items(std::span<Prepared* const> items, std::span<Outcome> ou
         } else {
           out.refusal = refusal(422, "not_enrolled", "该人员本年度参保登记已失效（" + st + "）");
         }
-        continue;
-      }
-    }
-    if (p.main.kind == Kind::reversal) {
-      bool reversed = false;
-      s.sql_query("SELECT 1 FROM payments WHERE reverses = ?", {p.main.reverses},
-                  [&](const RowView&) { reversed = true; });
-      if (reversed) {
-        out.refusal = refusal(409, "already_reversed", "该笔缴费已冲正，不能重复冲正");
         continue;
       }
     }

@@ -74,6 +74,11 @@ void Api::send_json(httplib::Response& res, int status, const json& j) {
   res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
 }
 
+std::string Api::session_cookie(const std::string& token) const {
+  return fmt::format("canbao_session={}; HttpOnly; SameSite=Strict; Path=/{}{}", token,
+                     token.empty() ? "; Max-Age=0" : "", opt.secure_cookies ? "; Secure" : "");
+}
+
 void Api::send_file(Ctx& c, const std::string& filename, const std::string& mime,
                     const std::function<void(const std::string& path)>& write) {
   namespace fs = std::filesystem;
@@ -115,17 +120,22 @@ void Api::route(const std::string& method, const std::string& pattern, Access ac
     try {
       if (access != Access::open) {
         std::string tok = cookie_value(req, "canbao_session");
-        if (!tok.empty()) c.s = sessions.get(tok);
+        if (!tok.empty()) {
+          auto l = pool->lease();  // released before the handler leases its own
+          c.s = sessions.get(*l, tok);
+        }
         if (!c.s) fail(401, "not_logged_in", "请先登录");
         if (access == Access::session && c.s->must_change)
           fail(403, "password_change_required", "首次登录须先修改密码");
         if (method != "GET" && !csrf_equal(req.get_header_value("X-CSRF-Token"), c.s->csrf))
           fail(403, "csrf", "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
         c.actor = c.s->actor();
+        c.actor.backdate_days = backdate_days(c.actor.role);
       }
       fn(c);
     } catch (const ApiError& e) {
-      if (e.http == 429) res.set_header("Retry-After", "60");
+      // A handler that knows when the limit lifts has set its own; one header only.
+      if (e.http == 429 && !res.has_header("Retry-After")) res.set_header("Retry-After", "60");
       send_json(res, e.http, error_body(e));
     } catch (const json::exception& e) {
       send_json(res, 400, error_body({400, "bad_json", "请求内容不是有效的 JSON 或字段类型不对"}));
@@ -157,22 +167,92 @@ json Api::body(Ctx& c) {
   }
 }
 
-std::string Api::str_field(const json& j, const char* k, bool required) {
+namespace {
+// Why a text is refused, or nullptr: bad UTF-8, C0/C1 controls (NUL, line
+// breaks) and the bidi controls that make a name display differently from
+// what is stored (U+202A–202E, U+2066–2069, U+200E/200F, U+061C).
+const char* text_problem(std::string_view s, size_t max_chars, size_t* chars) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    uint32_t cp;
+    size_t len;
+    if (c < 0x80) { cp = c; len = 1; }
+    else if ((c & 0xE0) == 0xC0) { cp = c & 0x1F; len = 2; }
+    else if ((c & 0xF0) == 0xE0) { cp = c & 0x0F; len = 3; }
+    else if ((c & 0xF8) == 0xF0) { cp = c & 0x07; len = 4; }
+    else return "不是有效的 UTF-8 文本";
+    if (i + len > s.size()) return "不是有效的 UTF-8 文本";
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return "不是有效的 UTF-8 文本";
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) return "含有控制字符";
+    if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
+        cp == 0x061C)
+      return "含有文字方向控制字符";
+    i += len;
+    ++n;
+  }
+  *chars = n;
+  if (n > max_chars) return "过长";
+  return nullptr;
+}
+}  // namespace
+
+std::string Api::str_field(const json& j, const char* k, bool required, size_t max_chars) {
   if (!j.contains(k) || j[k].is_null()) {
     if (required) fail(400, "missing_field", fmt::format("缺少字段 {}", k), k);
     return {};
   }
   if (!j[k].is_string()) fail(400, "bad_field", fmt::format("字段 {} 须为字符串", k), k);
-  return j[k].get<std::string>();
+  std::string v = j[k].get<std::string>();
+  size_t chars = 0;
+  if (const char* why = text_problem(v, max_chars, &chars))
+    fail(400, "bad_field", fmt::format("字段 {} {}（不超过 {} 个字符）", k, why, max_chars), k);
+  if (required && v.empty()) fail(400, "missing_field", fmt::format("缺少字段 {}", k), k);
+  return v;
 }
 
-int64_t Api::int_field(const json& j, const char* k, bool required, int64_t def) {
+std::string Api::name_field(const json& j, const char* k, bool required) {
+  std::string v = str_field(j, k, required, 50);
+  // Only spaces (ASCII or the ideographic U+3000) is no name.
+  bool blank = !v.empty();
+  for (size_t i = 0; i < v.size() && blank;) {
+    if (v[i] == ' ') ++i;
+    else if (v.compare(i, 3, "\xE3\x80\x80") == 0) i += 3;
+    else blank = false;
+  }
+  if (blank) fail(400, "bad_field", fmt::format("字段 {} 不能只有空格", k), k);
+  return v;
+}
+
+int64_t Api::int_field(const json& j, const char* k, bool required, int64_t def, int64_t min, int64_t max) {
   if (!j.contains(k) || j[k].is_null()) {
     if (required) fail(400, "missing_field", fmt::format("缺少字段 {}", k), k);
     return def;
   }
-  if (!j[k].is_number_integer()) fail(400, "bad_field", fmt::format("字段 {} 须为整数", k), k);
-  return j[k].get<int64_t>();
+  // nlohmann keeps integers above INT64_MAX as unsigned: never read them as int64.
+  if (!j[k].is_number_integer() || (j[k].is_number_unsigned() && j[k].get<uint64_t>() > uint64_t(INT64_MAX)))
+    fail(400, "bad_field", fmt::format("字段 {} 须为整数", k), k);
+  int64_t v = j[k].get<int64_t>();
+  if (v < min || v > max) fail(400, "bad_field", fmt::format("字段 {} 超出范围（{}–{}）", k, min, max), k);
+  return v;
+}
+
+std::string Api::key_field(Ctx& c, const json& j) {
+  std::string key = str_field(j, "idempotency_key", true, 100);
+  return c.actor.scope.empty() ? key : c.actor.scope.str() + "|" + key;
+}
+
+int Api::backdate_days(std::string_view role) const {
+  auto it = opt.backdate_days.find(std::string(role));
+  return it != opt.backdate_days.end() ? it->second : opt.backdate_days_default;
+}
+
+int Api::year_field(const json& j, const char* k, int def) {
+  return int(int_field(j, k, false, def, 2000, 2199));
 }
 
 std::optional<Date> Api::date_field(const json& j, const char* k) {
@@ -185,17 +265,32 @@ std::optional<Date> Api::date_field(const json& j, const char* k) {
 
 std::string Api::qp(Ctx& c, const char* k) { return c.req.has_param(k) ? c.req.get_param_value(k) : ""; }
 
-int64_t Api::qint(Ctx& c, const char* k, int64_t def) {
+int64_t Api::qint(Ctx& c, const char* k, int64_t def, int64_t min, int64_t max) {
   auto v = qp(c, k);
   if (v.empty()) return def;
+  int64_t n = 0;
   try {
     size_t used = 0;
-    int64_t n = std::stoll(v, &used);
+    n = std::stoll(v, &used);
     if (used != v.size()) throw std::invalid_argument(v);
-    return n;
   } catch (...) {
     fail(400, "bad_field", fmt::format("参数 {} 须为整数", k), k);
   }
+  if (n < min || n > max) fail(400, "bad_field", fmt::format("参数 {} 超出范围（{}–{}）", k, min, max), k);
+  return n;
+}
+
+int Api::qyear(Ctx& c) {
+  if (qp(c, "year").empty()) return 0;
+  return int(qint(c, "year", 0, 2000, 2199));
+}
+
+std::optional<Date> Api::qdate(Ctx& c, const char* k) {
+  auto v = qp(c, k);
+  if (v.empty()) return std::nullopt;
+  auto d = Date::parse(v);
+  if (!d) fail(400, "bad_field", fmt::format("参数 {} 须为日期 YYYY-MM-DD", k), k);
+  return d;
 }
 
 RegionCode Api::qregion(Ctx& c, const char* k) {
@@ -222,14 +317,13 @@ void Api::need(Ctx& c, std::string_view perm) {
 }
 
 std::pair<int64_t, int64_t> Api::page(Ctx& c) {
-  int64_t p = std::max<int64_t>(1, qint(c, "page", 1));
-  int64_t ps = std::clamp<int64_t>(qint(c, "page_size", 50), 1, 500);
+  int64_t p = qint(c, "page", 1, 1, 1000000);
+  int64_t ps = std::clamp<int64_t>(qint(c, "page_size", 50, 1, 100000), 1, 500);
   return {p, ps};
 }
 
 int Api::year_of(Ctx& c) {
-  int64_t y = qint(c, "year", 0);
-  if (y) return int(y);
+  if (int y = qyear(c)) return y;
   return policies.all().empty() ? today().year() + 1 : policies.all().front().year;
 }
 

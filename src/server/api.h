@@ -11,6 +11,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -52,6 +53,7 @@ struct Api {
   std::unique_ptr<PersonKeys> keys;
   Sessions sessions;
   httplib::Server http;
+  std::atomic<int> uploads_running{0};  // uploads being read (server/uploads.h)
 
   struct Ctx {
     const httplib::Request& req;
@@ -69,6 +71,8 @@ struct Api {
   Date today() const { return opt.today ? *opt.today : clock_today(); }
 
   static void send_json(httplib::Response& res, int status, const json& j);
+  // Set-Cookie value of the session cookie (empty token: the one that clears it); Secure with --secure-cookies.
+  std::string session_cookie(const std::string& token) const;
   // Sends the file `write(path)` produces as a download named `filename`
   // (an .xlsx: the UI's ?format=xlsx links); the temp file is removed.
   static void send_file(Ctx& c, const std::string& filename, const std::string& mime,
@@ -80,11 +84,31 @@ struct Api {
   void route(const std::string& method, const std::string& pattern, Access access, std::function<void(Ctx&)> fn);
 
   static json body(Ctx& c);
-  static std::string str_field(const json& j, const char* k, bool required = false);
-  static int64_t int_field(const json& j, const char* k, bool required, int64_t def = 0);
+  // A string field of at most `max_chars` characters (code points) of valid
+  // UTF-8 without control or bidi-override characters; 400 bad_field naming
+  // the field otherwise. Long texts (a policy file) pass a larger bound.
+  static std::string str_field(const json& j, const char* k, bool required = false, size_t max_chars = 200);
+  // A name (person, payer, account holder): ≤ 50 characters, not only spaces.
+  static std::string name_field(const json& j, const char* k, bool required = false);
+  // An integer field within [min, max]; 400 bad_field outside (never truncated).
+  static int64_t int_field(const json& j, const char* k, bool required, int64_t def = 0,
+                           int64_t min = INT64_MIN, int64_t max = INT64_MAX);
+  // The body's idempotency_key (≤ 100 characters) as the ledger stores it:
+  // keys are unique per issuing user's region scope, so the same key sent
+  // from another scope is a different key there and reveals nothing of the first.
+  static std::string key_field(Ctx& c, const json& j);
+  // Days before today a payment entered by `role` may be dated (ServerOptions).
+  int backdate_days(std::string_view role) const;
+  // A campaign year (2000–2199) from the body; `def` when absent.
+  static int year_field(const json& j, const char* k, int def);
   static std::optional<Date> date_field(const json& j, const char* k);
   static std::string qp(Ctx& c, const char* k);
-  static int64_t qint(Ctx& c, const char* k, int64_t def);
+  // An integer query parameter within [min, max]; 400 bad_field otherwise.
+  static int64_t qint(Ctx& c, const char* k, int64_t def, int64_t min = INT64_MIN, int64_t max = INT64_MAX);
+  // ?year= (2000–2199), 0 when absent; 400 bad_field otherwise.
+  static int qyear(Ctx& c);
+  // A YYYY-MM-DD query parameter; nullopt when absent, 400 bad_field when garbage.
+  static std::optional<Date> qdate(Ctx& c, const char* k);
   RegionCode qregion(Ctx& c, const char* k);
   // ?under= (or the given parameter) limited to the actor's scope; empty
   // asks for the actor's scope, then the region of the year's first policy.

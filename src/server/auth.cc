@@ -169,10 +169,14 @@ std::string create_user(store::Store& st, const User& u, const std::string& pass
 }
 
 void set_password(store::Store& st, int64_t user_id, const std::string& pw, bool must_change,
-                  const std::string& actor) {
+                  const std::string& actor, const std::string& keep_token) {
   std::string h = hash_password(pw);
   auto tx = st.transaction();
   sql(st).sql_exec("UPDATE users SET password_hash = ?, must_change = ? WHERE id = ?", {h, must_change ? 1 : 0, user_id});
+  end_sessions(st, user_id, keep_token);
+  if (!keep_token.empty())
+    sql(st).sql_exec("UPDATE sessions SET must_change = ? WHERE token_hash = ? AND user_id = ?",
+                     {must_change ? 1 : 0, token_hash(keep_token), user_id});
   auto u = find_user(st, user_id);
   st.audit({"", actor, "user.password", "user", std::to_string(user_id), "",
             nlohmann::json{{"must_change", must_change}}.dump(), u ? u->scope : RegionCode{}});
@@ -183,15 +187,79 @@ void set_disabled(store::Store& st, int64_t user_id, bool disabled, const std::s
   auto tx = st.transaction();
   auto u = find_user(st, user_id);
   sql(st).sql_exec("UPDATE users SET disabled = ? WHERE id = ?", {disabled ? 1 : 0, user_id});
+  if (disabled) end_sessions(st, user_id);
   st.audit({"", actor, disabled ? "user.disable" : "user.enable", "user", std::to_string(user_id),
             nlohmann::json{{"disabled", u && u->disabled}}.dump(), nlohmann::json{{"disabled", disabled}}.dump(),
             u ? u->scope : RegionCode{}});
   tx.commit();
 }
 
+// ----------------------------------------------------------------- passwords
+
+namespace {
+// Unicode characters of valid UTF-8 (the JSON parser has already refused
+// invalid bytes): every byte that is not a continuation byte starts one.
+size_t utf8_chars(std::string_view s) {
+  return size_t(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+}  // namespace
+
+std::optional<std::string> weak_password(std::string_view pw) {
+  if (utf8_chars(pw) < 10) return "密码至少10个字符（汉字、字母、数字均按1个字符计）";
+  // One character repeated ("aaaaaaaaaa", "密密密密密密密密密密"): compare code points, not bytes.
+  size_t first = 1;
+  while (first < pw.size() && (static_cast<unsigned char>(pw[first]) & 0xC0) == 0x80) ++first;
+  std::string_view c0 = pw.substr(0, first);
+  bool same = pw.size() % first == 0;
+  for (size_t i = 0; same && i < pw.size(); i += first) same = pw.substr(i, first) == c0;
+  if (same) return "密码不能由同一个字符重复组成";
+  // What password lists and guessers try first; compared without case.
+  static const char* const kCommon[] = {
+      "1234567890",   "0123456789",  "0987654321",   "9876543210",   "12345678910",   "123456789a",
+      "a123456789",   "1234567890a", "123456789abc", "abc123456789", "abcd123456",    "abc1234567",
+      "abcdefghij",   "abcdefghijk", "password123",  "password1234", "passw0rd123",   "password12",
+      "qwertyuiop",   "qwerty123456", "qwer123456",  "asdfghjkl123", "zxcvbnm123",    "1qaz2wsx3edc",
+      "1q2w3e4r5t",   "1q2w3e4r5t6y", "admin12345",  "admin123456",  "iloveyou123",   "woaini1314",
+      "woaini520520", "5201314520",  "1314520520",   "12345qwert",   "qwert12345",    "123qweasdzxc"};
+  std::string low(pw);
+  for (auto& ch : low) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  for (const char* c : kCommon)
+    if (low == c) return "密码过于常见，容易被猜中，请换一个";
+  return std::nullopt;
+}
+
+bool role_fits_region(std::string_view role, RegionCode scope) {
+  if (role == "village") return scope.level() == RegionCode::village;
+  if (role == "township") return scope.level() == RegionCode::township;
+  if (scope.empty()) return role == "admin" || role == "auditor";
+  return scope.level() <= RegionCode::county;
+}
+
 // ----------------------------------------------------------------- sessions
 
-Session Sessions::create(const User& u) {
+std::string token_hash(std::string_view token) {
+  unsigned char h[32];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(token.data()), token.size(), nullptr, 0);
+  static const char* hx = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : h) { out += hx[b >> 4]; out += hx[b & 15]; }
+  return out;
+}
+
+namespace {
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+void end_sessions(store::Store& st, int64_t user_id, const std::string& keep_token) {
+  if (keep_token.empty())
+    sql(st).sql_exec("DELETE FROM sessions WHERE user_id = ?", {user_id});
+  else
+    sql(st).sql_exec("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", {user_id, token_hash(keep_token)});
+}
+
+Session Sessions::create(store::Store& st, const User& u) {
   Session s;
   s.token = random_token(32);
   s.csrf = random_token(24);
@@ -202,47 +270,64 @@ Session Sessions::create(const User& u) {
   s.department = u.department;
   s.scope = u.scope;
   s.must_change = u.must_change;
-  s.last_seen = std::chrono::steady_clock::now();
-  std::unique_lock lk(mu_);
-  map_[s.token] = s;
+  s.last_seen = unix_now();
+  auto tx = st.transaction();
+  // Logins are rare next to requests: the place to forget expired sessions.
+  sql(st).sql_exec("DELETE FROM sessions WHERE expires_at <= ?", {s.last_seen});
+  sql(st).sql_exec(
+      "INSERT INTO sessions (token_hash, csrf, user_id, must_change, created_at, last_seen, expires_at, region) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {token_hash(s.token), s.csrf, u.id, u.must_change ? 1 : 0, store::detail::now_iso(), s.last_seen,
+       s.last_seen + idle_.count(), u.scope.empty() ? Param(0) : region_p(u.scope)});
+  tx.commit();
   return s;
 }
 
-std::optional<Session> Sessions::get(const std::string& token) {
-  auto now = std::chrono::steady_clock::now();
-  {
-    std::shared_lock lk(mu_);
-    auto it = map_.find(token);
-    if (it == map_.end()) return std::nullopt;
-    if (now - it->second.last_seen < idle_) {
-      // Refresh at most once a minute (keeps the hot path read-only).
-      if (now - it->second.last_seen < std::chrono::minutes(1)) return it->second;
+std::optional<Session> Sessions::get(store::Store& st, const std::string& token) {
+  const std::string th = token_hash(token);
+  const int64_t now = unix_now();
+  std::optional<Session> out;
+  int64_t expires = 0;
+  bool disabled = false;
+  // The user's row rides along: role and region as they are now, and a
+  // disabled account is out even if its sessions were somehow left.
+  sql(st).sql_query(
+      "SELECT s.csrf, s.must_change, s.last_seen, s.expires_at, u.id, u.username, u.display_name, u.role, u.scope, "
+      "u.department, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+      {th}, [&](const RowView& v) {
+        Session s;
+        s.token = token;
+        s.csrf = v.s(0);
+        s.must_change = v.i(1) != 0;
+        s.last_seen = v.i(2);
+        expires = v.i(3);
+        s.user_id = v.i(4);
+        s.username = v.s(5);
+        s.display_name = v.s(6);
+        s.role = v.s(7);
+        s.scope = v.region(8);
+        if (!v.null(9)) s.department = v.s(9);
+        disabled = v.i(10) != 0;
+        out = std::move(s);
+      });
+  if (!out || disabled || expires <= now) return std::nullopt;
+  // At most one write a minute per session, so ordinary requests only read.
+  if (now - out->last_seen >= 60) {
+    try {
+      sql(st).sql_exec("UPDATE sessions SET last_seen = ?, expires_at = ? WHERE token_hash = ?",
+                       {now, now + idle_.count(), th});
+      out->last_seen = now;
+    } catch (const store::Unavailable&) {
+      throw;  // 503: the client retries
+    } catch (const store::StoreError&) {
+      // A busy database costs this refresh only; the next request retries it.
     }
   }
-  std::unique_lock lk(mu_);
-  auto it = map_.find(token);
-  if (it == map_.end()) return std::nullopt;
-  if (now - it->second.last_seen >= idle_) {
-    map_.erase(it);
-    return std::nullopt;
-  }
-  it->second.last_seen = now;
-  return it->second;
+  return out;
 }
 
-void Sessions::drop(const std::string& token) {
-  std::unique_lock lk(mu_);
-  map_.erase(token);
-}
-
-void Sessions::drop_user(int64_t user_id) {
-  std::unique_lock lk(mu_);
-  for (auto it = map_.begin(); it != map_.end();) it = it->second.user_id == user_id ? map_.erase(it) : std::next(it);
-}
-
-void Sessions::set_must_change(const std::string& token, bool v) {
-  std::unique_lock lk(mu_);
-  if (auto it = map_.find(token); it != map_.end()) it->second.must_change = v;
+void Sessions::drop(store::Store& st, const std::string& token) {
+  sql(st).sql_exec("DELETE FROM sessions WHERE token_hash = ?", {token_hash(token)});
 }
 
 // ------------------------------------------------------------- rate limiter

@@ -1,8 +1,9 @@
 // Accounts, sessions, throttling and opaque person keys for the server.
 //
 // Users live in the `users` table (migration 2) with argon2id hashes
-// (libsodium crypto_pwhash_str). Sessions are random 256-bit tokens kept in
-// memory (a restart logs everyone out), each with its CSRF token.
+// (libsodium crypto_pwhash_str). Sessions are random 256-bit tokens; the
+// `sessions` table (migration 5) holds only their BLAKE2b hash, so a restart
+// keeps users logged in and servers over one database share them.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -46,9 +47,20 @@ std::vector<User> list_users(store::Store& st, RegionCode scope);
 // (Chinese message) on a taken username or bad role/region.
 std::string create_user(store::Store& st, const User& u, const std::string& password, const std::string& actor,
                         bool must_change = true);
+// Both end every session of the user in the same transaction (a changed
+// password or a disabled account leaves no session behind on any server);
+// set_password keeps `keep_token` (the session that changed its own password)
+// with its must_change set to `must_change`.
 void set_password(store::Store& st, int64_t user_id, const std::string& password, bool must_change,
-                  const std::string& actor);
+                  const std::string& actor, const std::string& keep_token = {});
 void set_disabled(store::Store& st, int64_t user_id, bool disabled, const std::string& actor);
+// Why a password a person chose is refused (Chinese, names the rule), or
+// nullopt: ≥ 10 Unicode characters, not one repeated character, not common.
+std::optional<std::string> weak_password(std::string_view password);
+// Whether `scope` is at the level `role` works at: village → a village (12
+// digits), township → a township (9), the county-level roles (admin, auditor,
+// school, tax, department) → a county or coarser; admin/auditor also none.
+bool role_fits_region(std::string_view role, RegionCode scope);
 std::string hash_password(const std::string& password);
 bool verify_password(const std::string& hash, const std::string& password);
 std::string random_password();  // 14 characters, no look-alikes
@@ -60,23 +72,29 @@ struct Session {
   std::string username, display_name, role, department;
   RegionCode scope;
   bool must_change = false;
-  std::chrono::steady_clock::time_point last_seen;
+  int64_t last_seen = 0;  // unix seconds
   ledger::Actor actor() const { return {username, role, scope, department}; }
 };
 
+// Sessions in the `sessions` table, read on every request (by the token's
+// hash, the primary key) so an ended session ends on every server at once;
+// no in-process cache to go stale. Every call takes the caller's connection.
 class Sessions {
  public:
   explicit Sessions(std::chrono::seconds idle = std::chrono::hours(12)) : idle_(idle) {}
-  Session create(const User& u);
-  std::optional<Session> get(const std::string& token);  // refreshes last_seen
-  void drop(const std::string& token);
-  void drop_user(int64_t user_id);
-  void set_must_change(const std::string& token, bool v);
+  // A new session of `u` (must_change copied from the user); prunes expired rows.
+  Session create(store::Store& st, const User& u);
+  // The live session of `token` (nullopt: unknown, expired or user disabled);
+  // writes last_seen/expiry only when the stored last_seen is ≥ 1 minute old.
+  std::optional<Session> get(store::Store& st, const std::string& token);
+  void drop(store::Store& st, const std::string& token);
  private:
   std::chrono::seconds idle_;
-  std::shared_mutex mu_;
-  std::unordered_map<std::string, Session> map_;
 };
+// Ends every session of a user except `keep_token` (empty: all), in the caller's transaction.
+void end_sessions(store::Store& st, int64_t user_id, const std::string& keep_token = {});
+// Hex BLAKE2b-256 of a session token: what the sessions table stores.
+std::string token_hash(std::string_view token);
 
 // Sliding-window counter: allow at most `limit` events per `window` per key.
 class RateLimiter {

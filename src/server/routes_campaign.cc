@@ -19,6 +19,7 @@
 #include "core/id_number.h"
 #include "io/table.h"
 #include "server/api.h"
+#include "server/uploads.h"
 
 namespace canbao::server {
 
@@ -84,7 +85,8 @@ std::string_view list_title(const std::string& k) {
 // An uploaded file written to a temp path for the readers; removed with the object.
 struct Upload {
   std::filesystem::path path;
-  Upload(const httplib::MultipartFormData& f) {
+  std::string shown;  // the user's file name, for messages in place of `path`
+  Upload(const httplib::MultipartFormData& f) : shown(upload_base_name(f.filename)) {
     std::string ext = std::filesystem::path(f.filename).extension().string();
     for (auto& ch : ext) ch = char(std::tolower(static_cast<unsigned char>(ch)));
     if (ext != ".csv" && ext != ".xlsx" && ext != ".txt") ext = ".csv";
@@ -214,7 +216,7 @@ void add_campaign_routes(Api& api) {
       if (!p) fail(400, "bad_field", "参数 week 须为 ISO 周，如 2023-W47", "week");
       week = *p;
     }
-    int year = int(Api::qint(c, "year", 0));
+    int year = Api::qyear(c);
     if (!year) year = campaign::campaign_year_of(week.friday);
     RegionCode under = api.scoped_region(c, "under", year);
     int depth = int(std::clamp<int64_t>(Api::qint(c, "depth", 3), 1, 4));
@@ -391,7 +393,7 @@ void add_campaign_routes(Api& api) {
     if (!c.req.is_multipart_form_data() || !c.req.has_file("tax"))
       fail(400, "missing_field", "请以 multipart/form-data 上传税务缴费明细（字段 tax），国库入库汇总可选（字段 treasury）",
            "tax");
-    int year = int(Api::qint(c, "year", 0));
+    int year = Api::qyear(c);
     if (auto y = form_field(c, "year"); !y.empty()) {
       try {
         size_t used = 0;
@@ -411,6 +413,7 @@ void add_campaign_routes(Api& api) {
     } else {
       scope = api.scoped_region(c, "under", year);
     }
+    UploadSlot slot(api, c, "reconciliation");
     Upload tax(c.req.get_file_value("tax"));
     std::optional<Upload> treasury;
     if (c.req.has_file("treasury") && !c.req.get_file_value("treasury").content.empty())
@@ -426,15 +429,17 @@ void add_campaign_routes(Api& api) {
       run = campaign::reconcile_files(*l, tax.path.string(), treasury ? treasury->path.string() : "", o);
     } catch (const io::Error& e) {
       std::string what = e.what();
-      fail(422, "bad_file", e.zh.empty() ? "无法读取上传的文件" : e.zh,
-           what.rfind("treasury", 0) == 0 ? "treasury" : "tax");
+      bool is_treasury = treasury && (what.rfind("treasury", 0) == 0 || what.find(treasury->path.string()) != what.npos);
+      const Upload& u = is_treasury ? *treasury : tax;
+      fail_bad_file(e, u.path.string(), u.shown.empty() ? (is_treasury ? "国库入库汇总" : "税务缴费明细") : u.shown,
+                    is_treasury ? "treasury" : "tax");
     }
     Api::send_json(c.res, 201, run.to_json(false));
   });
 
   api.route("POST", R"(/api/v1/reconciliations/(\d+)/rerun)", Access::session, [&api](Ctx& c) {
     Api::need(c, "reconcile");
-    int64_t id = std::stoll(c.req.matches[1].str());
+    int64_t id = path_id(c, 1, "未找到该核对批次");
     auto l = api.pool->lease();
     auto prev = campaign::load_run(*l, id);
     if (!prev || !run_visible(c.actor, prev->scope)) fail(404, "not_found", "未找到该核对批次");
@@ -448,7 +453,7 @@ void add_campaign_routes(Api& api) {
   // One run with its findings (IDs always masked); ?kind= keeps one kind.
   api.route("GET", R"(/api/v1/reconciliations/(\d+))", Access::session, [&api](Ctx& c) {
     Api::need(c, "read.reconcile");
-    int64_t id = std::stoll(c.req.matches[1].str());
+    int64_t id = path_id(c, 1, "未找到该核对批次");
     std::optional<campaign::MismatchKind> kind;
     if (auto k = Api::qp(c, "kind"); !k.empty()) {
       kind = campaign::parse_mismatch(k);

@@ -150,7 +150,7 @@ void add_policy_routes(Api& api) {
 
   api.route("GET", "/api/v1/policies", Access::session, [&api](Ctx& c) {
     Api::need(c, "read");
-    int64_t year = Api::qint(c, "year", 0);
+    int64_t year = Api::qyear(c);
     json items = json::array();
     for (auto& p : api.policies.all())
       if (!year || p.year == year) items.push_back(policy_summary(p));

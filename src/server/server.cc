@@ -1,4 +1,5 @@
 #include "server/server.h"
+#include "server/web_root.h"
 
 #include <httplib.h>
 #include <fmt/format.h>
@@ -27,6 +28,8 @@
 #include "registry/rules.h"
 #include "server/api.h"
 #include "server/auth.h"
+#include "server/uploads.h"
+#include "server/conn_threads.h"
 #include "store/sql_store.h"
 
 namespace canbao::server {
@@ -61,8 +64,13 @@ struct Server::Impl : Api {
   RateLimiter login_ip{opt.login_failures * 4, std::chrono::minutes(15)};
   RateLimiter public_ip{opt.public_per_minute, std::chrono::minutes(1)};
   int bound_port = -1;
+  int listen_fd = -1;  // the listening socket (set by httplib's socket-options hook)
 
-  explicit Impl(ServerOptions o) : Api(std::move(o)) { setup(); }
+  explicit Impl(ServerOptions o) : Api(std::move(o)) {
+    if (!opt.web_dir.empty()) web_root = std::make_unique<WebRoot>(opt.web_dir);
+    setup();
+  }
+  std::unique_ptr<WebRoot> web_root;  // --web, resolved once
 
   // ------------------------------------------------------------ persons
 
@@ -248,7 +256,15 @@ struct Server::Impl : Api {
   // ------------------------------------------------------------ routes
 
   void setup() {
-    http.new_task_queue = [n = opt.threads] { return new httplib::ThreadPool(n); };
+    // A thread for every connection at once, up to opt.threads (issue 11):
+    // httplib's fixed ThreadPool left connection 257 unread behind 256 open
+    // keep-alive connections.
+    http.new_task_queue = [n = opt.threads] { return new ConnectionThreads(n); };
+    // Remember the listening socket: Server::bind() widens its backlog.
+    http.set_socket_options([this](socket_t sock) {
+      httplib::default_socket_options(sock);
+      listen_fd = sock;
+    });
     http.set_keep_alive_max_count(1000000);
     http.set_keep_alive_timeout(30);
     // Without it Nagle delays the body of each request behind its headers:
@@ -259,15 +275,20 @@ struct Server::Impl : Api {
 
     route("GET", "/api/v1/health", Access::open, [this](Ctx& c) {
       auto l = pool->lease();
+      json backdate = {{"default", opt.backdate_days_default}};
+      for (auto r : kRoles) backdate[std::string(r)] = backdate_days(r);
       send_json(c.res, 200, {{"ok", true}, {"engine", l->engine()}, {"schema_version", l->schema_version()},
-                             {"today", today().str()}});
+                             {"today", today().str()}, {"backdate_days", backdate}});
     });
 
     // --- auth
     route("POST", "/api/v1/auth/login", Access::open, [this](Ctx& c) { login(c); });
     route("POST", "/api/v1/auth/logout", Access::any_session, [this](Ctx& c) {
-      sessions.drop(c.s->token);
-      c.res.set_header("Set-Cookie", "canbao_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+      {
+        auto l = pool->lease();
+        sessions.drop(*l, c.s->token);
+      }
+      c.res.set_header("Set-Cookie", session_cookie(""));
       c.res.status = 204;
     });
     route("GET", "/api/v1/auth/me", Access::any_session,
@@ -280,13 +301,25 @@ struct Server::Impl : Api {
     route("POST", "/api/v1/auth/password", Access::any_session, [this](Ctx& c) {
       auto b = body(c);
       auto old_pw = str_field(b, "old_password", true), new_pw = str_field(b, "new_password", true);
-      if (new_pw.size() < 10) fail(400, "bad_field", "新密码至少10个字符", "new_password");
+      // Guessing old_password is guessing the login password: the same counters as login.
+      const std::string ip = c.req.remote_addr;
+      if (login_user.blocked(c.s->username) || login_ip.blocked(ip)) {
+        c.res.set_header("Retry-After", std::to_string(std::max(login_user.retry_after_seconds(c.s->username),
+                                                                login_ip.retry_after_seconds(ip))));
+        fail(429, "too_many_requests", "原密码错误次数过多，请15分钟后再试");
+      }
+      if (auto why = weak_password(new_pw)) fail(400, "bad_field", "新" + *why, "new_password");
       if (new_pw == old_pw) fail(400, "bad_field", "新密码不能与原密码相同", "new_password");
       auto l = pool->lease();
       auto u = find_user(*l, c.s->user_id);
-      if (!u || !verify_password(u->password_hash, old_pw)) fail(401, "bad_credentials", "原密码不正确", "old_password");
-      set_password(*l, u->id, new_pw, false, u->username);
-      sessions.set_must_change(c.s->token, false);
+      if (!u || !verify_password(u->password_hash, old_pw)) {
+        login_user.hit(c.s->username);
+        login_ip.hit(ip);
+        fail(401, "bad_credentials", "原密码不正确", "old_password");
+      }
+      login_user.clear(c.s->username);
+      // Ends the user's other sessions (every server), keeps this one.
+      set_password(*l, u->id, new_pw, false, u->username, c.s->token);
       c.res.status = 204;
     });
 
@@ -422,11 +455,11 @@ struct Server::Impl : Api {
       auto b = body(c);
       auto id = IdNumber::parse(str_field(b, "id_number", true), today());
       if (!id) fail(400, "bad_field", "身份证号无效", "id_number");
-      std::string name = str_field(b, "name", true);
+      std::string name = name_field(b, "name", true);
       if (name.empty() || name.size() > 90) fail(400, "bad_field", "姓名无效", "name");
       auto birth = date_field(b, "birth");
       if (birth && *birth != id->birth_date()) fail(400, "bad_field", "出生日期与身份证号不符", "birth");
-      int year = int(int_field(b, "year", false, year_of(c)));
+      int year = year_field(b, "year", year_of(c));
       auto l = pool->lease();
       auto h = l->household(hid);
       if (!h || !c.actor.in_scope(h->region)) fail(404, "not_found", "未找到该户（或不在您的管辖范围内）");
@@ -529,7 +562,7 @@ struct Server::Impl : Api {
       auto b = body(c);
       registry::EnrollRequest er;
       er.household = str_field(b, "household", true);
-      er.year = int(int_field(b, "year", false, year_of(c)));
+      er.year = year_field(b, "year", year_of(c));
       auto place = RegionCode::parse(str_field(b, "place", true));
       if (!place) fail(400, "bad_field", "参保地区划代码无效", "place");
       if (!c.actor.in_scope(*place)) fail(403, "out_of_scope", "参保地不在您的管辖范围内", "place");
@@ -565,18 +598,19 @@ struct Server::Impl : Api {
       need(c, "write.payment");
       auto b = body(c);
       ledger::PaymentRequest r;
-      r.idempotency_key = str_field(b, "idempotency_key", true);
-      r.person = person_id(str_field(b, "person", true));
-      r.year = int(int_field(b, "year", false, year_of(c)));
-      r.amount_fen = int_field(b, "amount_fen", true);
-      r.channel = str_field(b, "channel", true);
+      r.idempotency_key = key_field(c, b);
+      r.person = person_id(str_field(b, "person", true, 64));
+      r.year = year_field(b, "year", year_of(c));
+      r.amount_fen = int_field(b, "amount_fen", true, 0, 0, 100000000);
+      r.channel = str_field(b, "channel", true, 32);
       if (!role_channel(c.actor.role, r.channel))
         fail(403, "forbidden", "您的角色不能使用该缴费渠道", "channel");
-      r.payer_kind = str_field(b, "payer_kind");
+      r.payer_kind = str_field(b, "payer_kind", false, 32);
       if (r.payer_kind.empty()) r.payer_kind = c.actor.role == "school" ? "school" : "self";
-      r.payer_name = str_field(b, "payer_name");
-      r.external_txn = str_field(b, "external_txn_id");
+      r.payer_name = name_field(b, "payer_name");
+      r.external_txn = str_field(b, "external_txn_id", false, 64);
       r.paid_on = date_field(b, "paid_on");
+      r.backdate_reason = str_field(b, "backdate_reason", false, 200);
       auto o = ledger->pay(c.actor, r, today());
       send_outcome(c, o);
     });
@@ -584,22 +618,23 @@ struct Server::Impl : Api {
       need(c, "write.subsidy");
       auto b = body(c);
       ledger::SubsidyRequest r;
-      r.idempotency_key = str_field(b, "idempotency_key", true);
-      r.person = person_id(str_field(b, "person", true));
-      r.year = int(int_field(b, "year", false, year_of(c)));
-      r.amount_fen = int_field(b, "amount_fen", true);
-      r.payer_name = str_field(b, "payer_name");
+      r.idempotency_key = key_field(c, b);
+      r.person = person_id(str_field(b, "person", true, 64));
+      r.year = year_field(b, "year", year_of(c));
+      r.amount_fen = int_field(b, "amount_fen", true, 0, 0, 100000000);
+      r.payer_name = name_field(b, "payer_name");
       if (r.payer_name.empty()) r.payer_name = c.actor.department;
-      r.mode = str_field(b, "mode");
+      r.mode = str_field(b, "mode", false, 32);
       if (r.mode.empty()) r.mode = "paid_on_behalf";
       r.paid_on = date_field(b, "paid_on");
+      r.backdate_reason = str_field(b, "backdate_reason", false, 200);
       send_outcome(c, ledger->subsidy(c.actor, r, today()));
     });
     route("POST", R"(/api/v1/payments/(\d+)/reverse)", Access::session, [this](Ctx& c) {
       need(c, "reverse");
       auto b = body(c);
       int64_t id = std::stoll(c.req.matches[1].str());
-      auto o = ledger->reverse(c.actor, id, str_field(b, "reason", true), str_field(b, "idempotency_key", true), today());
+      auto o = ledger->reverse(c.actor, id, str_field(b, "reason", true), key_field(c, b), today());
       send_outcome(c, o);
     });
     route("GET", "/api/v1/payments", Access::session, [this](Ctx& c) {
@@ -607,7 +642,7 @@ struct Server::Impl : Api {
       if (sub_only) need(c, "read.subsidy");
       auto [pg, ps] = page(c);
       ledger::Ledger::Filter f;
-      f.year = int(qint(c, "year", 0));
+      f.year = qyear(c);
       f.under = qregion(c, "village");
       if (auto p = qp(c, "person"); !p.empty()) f.person = person_id(p);
       f.channel = qp(c, "channel");
@@ -616,25 +651,23 @@ struct Server::Impl : Api {
         if (!f.kind.empty() && f.kind != "subsidy") fail(403, "forbidden", "资助部门只能查看本部门的资助记录");
         f.kind = "subsidy";
         f.channel = "department";
+        f.payer_name = c.actor.department;  // in the query, so total counts what is shown
       }
-      if (auto s = qp(c, "from"); !s.empty()) f.from = Date::parse(s);
-      if (auto s = qp(c, "to"); !s.empty()) f.to = Date::parse(s);
+      f.from = qdate(c, "from");
+      f.to = qdate(c, "to");
       f.offset = (pg - 1) * ps;
       f.limit = ps;
       auto l = pool->lease();
       int64_t total = 0;
       json items = json::array();
       std::unordered_map<std::string, std::string> names;
-      for (auto& r : ledger->list(*l, c.actor, f, &total)) {
-        if (sub_only && r.payer_name != c.actor.department) continue;
-        items.push_back(pay_json(*l, r, names));
-      }
+      for (auto& r : ledger->list(*l, c.actor, f, &total)) items.push_back(pay_json(*l, r, names));
       send_json(c.res, 200, {{"items", items}, {"total", total}, {"page", pg}, {"page_size", ps}});
     });
     route("GET", R"(/api/v1/payments/(\d+))", Access::session, [this](Ctx& c) {
       need(c, "read.payments");
       auto l = pool->lease();
-      auto r = ledger->row(*l, c.actor, std::stoll(c.req.matches[1].str()));
+      auto r = ledger->row(*l, c.actor, path_id(c, 1, "未找到该缴费记录"));
       if (!r) fail(404, "not_found", "未找到该缴费记录");
       std::unordered_map<std::string, std::string> names;
       json j = pay_json(*l, *r, names);
@@ -692,7 +725,7 @@ struct Server::Impl : Api {
       sql(*l).sql_query(
           "SELECT id, kind, file_name, status, rows_total, rows_written, rows_rejected, actor, created_at, report "
           "FROM import_batches WHERE id = ? AND region BETWEEN ? AND ?",
-          {std::stoll(c.req.matches[1].str()), c.actor.scope.empty() ? int64_t(0) : lo, hi}, [&](const RowView& v) {
+          {path_id(c, 1, "未找到该导入批次"), c.actor.scope.empty() ? int64_t(0) : lo, hi}, [&](const RowView& v) {
             j = {{"batch_id", v.i(0)}, {"id", v.i(0)}, {"kind", v.s(1)}, {"file_name", v.s(2)}, {"filename", v.s(2)},
                  {"committed", v.s(3) == "committed"},
                  {"rows_total", v.i(4)}, {"rows_written", v.i(5)}, {"rows_rejected", v.i(6)}, {"actor", v.s(7)},
@@ -720,7 +753,7 @@ struct Server::Impl : Api {
       std::optional<std::string> report;
       std::string kind;
       sql(*l).sql_query("SELECT kind, report FROM import_batches WHERE id = ? AND region BETWEEN ? AND ?",
-                        {std::stoll(c.req.matches[1].str()), c.actor.scope.empty() ? int64_t(0) : lo, hi},
+                        {path_id(c, 1, "未找到该导入批次"), c.actor.scope.empty() ? int64_t(0) : lo, hi},
                         [&](const RowView& v) {
                           kind = v.s(0);
                           report = v.null(1) ? "[]" : std::string(v.s(1));
@@ -802,6 +835,8 @@ struct Server::Impl : Api {
       u.username = str_field(b, "username", true);
       u.display_name = str_field(b, "display_name");
       u.role = str_field(b, "role", true);
+      if (!valid_role(u.role))
+        fail(422, "bad_field", "角色无效，可选：admin、township、village、school、tax、department、auditor", "role");
       u.department = str_field(b, "department");
       auto reg = str_field(b, "region");
       if (!reg.empty()) {
@@ -812,6 +847,20 @@ struct Server::Impl : Api {
       if (u.scope.empty()) u.scope = c.actor.scope;
       if (!c.actor.in_scope(u.scope)) fail(403, "out_of_scope", "只能在本管辖区划内创建用户", "region");
       auto l = pool->lease();
+      // A collector scoped wider than its village would see and collect for
+      // the whole county: the region must exist and sit at the role's level
+      // (village → village, township → township, others → county or above).
+      if (!role_fits_region(u.role, u.scope))
+        fail(422, "bad_field",
+             u.scope.empty() ? "该角色必须指定管辖区划"
+             : u.role == "village"  ? "村（社区）协理员的管辖区划须为村（社区）级代码（12位）"
+             : u.role == "township" ? "乡镇（街道）经办的管辖区划须为乡镇（街道）级代码（9位）"
+                                    : std::string(role_label(u.role)) + "的管辖区划须为县级或以上代码",
+             "region");
+      if (!u.scope.empty() && !l->region(u.scope))
+        fail(422, "bad_field", "区划代码不存在：" + u.scope.str(), "region");
+      if (u.role == "department" && u.department.empty())
+        fail(422, "bad_field", "资助部门用户必须指定部门名称", "department");
       std::string pw;
       try {
         pw = create_user(*l, u, "", c.actor.username);
@@ -831,8 +880,7 @@ struct Server::Impl : Api {
           (u->scope.empty() && !c.actor.scope.empty()))
         fail(404, "not_found", "未找到该用户");
       std::string pw = random_password();
-      set_password(*l, u->id, pw, true, c.actor.username);
-      sessions.drop_user(u->id);
+      set_password(*l, u->id, pw, true, c.actor.username);  // ends the user's sessions
       send_json(c.res, 200, {{"password", pw}});
     });
     route("POST", R"(/api/v1/users/(\d+)/disable)", Access::session, [this](Ctx& c) {
@@ -841,8 +889,7 @@ struct Server::Impl : Api {
       auto u = find_user(*l, std::stoll(c.req.matches[1].str()));
       if (!u || (u->scope.empty() && !c.actor.scope.empty()) || (!u->scope.empty() && !c.actor.in_scope(u->scope)))
         fail(404, "not_found", "未找到该用户");
-      set_disabled(*l, u->id, true, c.actor.username);
-      sessions.drop_user(u->id);
+      set_disabled(*l, u->id, true, c.actor.username);  // ends the user's sessions
       c.res.status = 204;
     });
 
@@ -913,8 +960,8 @@ struct Server::Impl : Api {
       fail(401, "bad_credentials", "用户名或密码不正确");
     }
     login_user.clear(user);
-    auto s = sessions.create(*u);
-    c.res.set_header("Set-Cookie", fmt::format("canbao_session={}; HttpOnly; SameSite=Strict; Path=/", s.token));
+    auto s = sessions.create(*l, *u);
+    c.res.set_header("Set-Cookie", session_cookie(s.token));
     send_json(c.res, 200, {{"user", user_json(*l, s)}, {"csrf_token", s.csrf}});
   }
 
@@ -986,13 +1033,14 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
     need(c, "import." + kind);
     if (!c.req.is_multipart_form_data() || !c.req.has_file("file"))
       fail(400, "missing_field", "请以 multipart/form-data 上传文件（字段 file）", "file");
+    UploadSlot slot(*this, c, kind);
     auto f = c.req.get_file_value("file");
     auto field = [&](const char* k) { return c.req.has_file(k) ? c.req.get_file_value(k).content : std::string(); };
     std::string ext = std::filesystem::path(f.filename).extension().string();
     if (ext != ".csv" && ext != ".xlsx" && ext != ".txt") ext = ".csv";
     auto dir = std::filesystem::temp_directory_path();
-    std::string base = f.filename.substr(f.filename.find_last_of("/\\") == std::string::npos ? 0 : f.filename.find_last_of("/\\") + 1);
-    if (base.empty() || base == "." || base == "..") base = "upload" + ext;
+    std::string base = upload_base_name(f.filename);
+    if (base.empty()) base = "upload" + ext;
     // The upload keeps its own name (the batch records it) inside a private directory.
     auto updir = dir / fmt::format("canbao-upload-{}", random_token(8));
     std::filesystem::create_directory(updir);
@@ -1005,12 +1053,21 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
       std::ofstream out(path, std::ios::binary);
       out.write(f.content.data(), std::streamsize(f.content.size()));
     }
+    // A file the readers refuse (empty, UTF-16, not a zip, a bomb …) is the
+    // user's to fix: 422 naming the problem, the rolled-back import wrote nothing.
+    auto reading = [&](auto&& run) {
+      try {
+        return run();
+      } catch (const io::Error& e) {
+        fail_bad_file(e, path.string(), base);
+      }
+    };
     json rep;
     if (kind == "payments") {
-      int year = int(qint(c, "year", 0));
+      int year = qyear(c);
       if (auto y = field("year"); !y.empty()) year = std::stoi(y);
       if (!year) year = year_of(c);
-      auto r = ledger::import_tax_payments(*ledger, c.actor, path.string(), year, today());
+      auto r = reading([&] { return ledger::import_tax_payments(*ledger, c.actor, path.string(), year, today()); });
       rep = r.report();
       rep["kind"] = kind;
       return send_json(c.res, 200, rep);
@@ -1023,7 +1080,7 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
     auto l = pool->lease();
     registry::ImportResult r;
     if (kind == "roster") {
-      r = registry::import_roster(*l, path.string(), o);
+      r = reading([&] { return registry::import_roster(*l, path.string(), o); });
     } else if (kind == "subsidy_list") {
       registry::SubsidyListDefaults d;
       d.department = c.actor.role == "department" ? c.actor.department : field("department");
@@ -1032,10 +1089,10 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
         if (!d.category) fail(400, "bad_field", "人员类别无效", "category");
       }
       if (auto a = field("as_of"); !a.empty()) d.as_of = Date::parse(a);
-      r = registry::import_subsidy_list(*l, path.string(), o, d);
+      r = reading([&] { return registry::import_subsidy_list(*l, path.string(), o, d); });
     } else if (kind == "employee_roster") {
       auto a = Date::parse(field("as_of"));
-      r = registry::import_employee_roster(*l, path.string(), o, a.value_or(today()));
+      r = reading([&] { return registry::import_employee_roster(*l, path.string(), o, a.value_or(today())); });
     } else {
       int year = field("year").empty() ? year_of(c) : std::stoi(field("year"));
       RegionCode parent = c.actor.scope;
@@ -1044,7 +1101,7 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
         if (!pr || !c.actor.in_scope(*pr)) fail(403, "out_of_scope", "上级区划不在您的管辖范围内", "parent");
         parent = *pr;
       }
-      r = registry::import_targets(*l, path.string(), o, year, parent);
+      r = reading([&] { return registry::import_targets(*l, path.string(), o, year, parent); });
     }
     rep = {{"batch_id", r.batch_id}, {"kind", kind}, {"already_imported", r.already_imported},
            {"committed", r.committed}, {"rows_total", r.rows_total}, {"rows_written", r.rows_written},
@@ -1098,24 +1155,24 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
   }
 
   void static_file(const httplib::Request& req, httplib::Response& res) {
-    if (opt.web_dir.empty()) {
+    if (!web_root) {
       res.status = 404;
       res.set_content("canbao: no web UI (--web DIR)", "text/plain; charset=utf-8");
       return;
     }
     namespace fs = std::filesystem;
-    std::string rel = req.path;
-    if (rel.find("..") != std::string::npos) rel = "/";
-    fs::path root = fs::path(opt.web_dir);
-    fs::path p = root / rel.substr(1);
-    std::error_code ec;
-    if (rel == "/" || !fs::is_regular_file(p, ec)) p = root / "index.html";
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
+    // Only files inside the web root; a path that tries to leave it is 404,
+    // any other unknown path inside it is the SPA's index.html.
+    std::optional<fs::path> file = web_root->file(req.path);
+    if (!file && web_root->inside(req.path)) file = web_root->index();
+    std::ifstream in;
+    if (file) in.open(*file, std::ios::binary);
+    if (!file || !in) {
       res.status = 404;
       res.set_content("not found", "text/plain");
       return;
     }
+    const fs::path& p = *file;
     std::ostringstream ss;
     ss << in.rdbuf();
     if (p.filename() != "index.html") res.set_header("Cache-Control", "public, max-age=3600");
@@ -1207,6 +1264,16 @@ int Server::bind() {
   auto& i = *impl_;
   if (i.opt.port == 0) i.bound_port = i.http.bind_to_any_port(i.opt.bind);
   else i.bound_port = i.http.bind_to_port(i.opt.bind, i.opt.port) ? i.opt.port : -1;
+  if (i.bound_port > 0 && i.listen_fd >= 0) {
+    // Debian's compiled cpp-httplib 0.11.4 listens with a backlog of 5: a burst
+    // of connections (128 clients starting, phones reconnecting) overflowed the
+    // SYN and accept queues, and clients whose handshake the kernel dropped got
+    // a reset after sending their request ("error: -1 Read", issue 11).
+    // listen() again on a listening socket only sets its backlog (Linux; the
+    // kernel caps it at net.core.somaxconn).
+    ::listen(i.listen_fd, kListenBacklog);
+  }
+  raise_open_files_limit(i.opt.threads + 256);
   return i.bound_port;
 }
 

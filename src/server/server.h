@@ -2,6 +2,8 @@
 // static files, accounts with region-scoped roles, sessions, audit.
 #pragma once
 #include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,11 +21,26 @@ struct ServerOptions {
   std::string policies_dir = "policies/2024";
   std::string web_dir;              // static files of the web UI (SPA fallback to index.html)
   std::optional<Date> today;        // the campaign's "today" (demo, tests); default: the clock
-  size_t threads = 256;             // HTTP worker threads (each keep-alive connection holds one)
+  // Connections served at once: each keep-alive connection holds a thread,
+  // started when it connects (idle ones end after a minute). Past this many a
+  // connection waits unread until another closes (issue 11: 1,000 collectors).
+  size_t threads = 2048;
   size_t pool = 8;                  // store connections for request threads
   size_t batch_max = 512;           // payments per group commit
   int public_per_minute = 10;       // resident self-service lookups per client address
   int login_failures = 5;           // failed logins per 15 minutes before 429
+  // How many days before today a payment a person enters may be dated, per
+  // role (default for roles not listed). It also bounds how late an offline
+  // payment may sync with its collection day. Older: admin with a reason.
+  int backdate_days_default = 3;
+  std::map<std::string, int> backdate_days;
+  bool secure_cookies = false;      // session cookie marked Secure (behind a TLS proxy)
+  // Uploads read at once (imports, reconciliation files); more answer 429.
+  // Each may inflate a workbook, so this bounds the memory they can take.
+  int upload_slots = 2;
+  // Called by an upload while it holds its slot, before reading the file:
+  // tests hold uploads open with it to meet the limit deterministically.
+  std::function<void(const std::string& kind)> on_upload;
   bool quiet = false;
 };
 

@@ -638,6 +638,26 @@ constexpr std::string_view kV4Postgres = R"SQL(
 ALTER TABLE persons ADD COLUMN categories TEXT;
 )SQL";
 
+// Version 5: sessions in the database (issue 11), so a restart keeps users
+// logged in and servers over one database share them. Only a BLAKE2b hash of
+// the token is stored: a copy of the table opens no session. Times are unix
+// seconds; expires_at is the idle expiry (last_seen + idle), last_seen is
+// written at most once a minute per session.
+constexpr std::string_view kV5 = R"SQL(
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  csrf TEXT NOT NULL,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  must_change INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  last_seen BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  region BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE INDEX sessions_expires ON sessions(expires_at);
+)SQL";
+
 const std::vector<Migration> kMigrations = {
     {1, "registry: regions, households, persons, categories, enrollments, subsidy lists, "
         "employee roster, targets, import batches, audit log", kV1},
@@ -645,6 +665,7 @@ const std::vector<Migration> kMigrations = {
     {3, "campaign: progress counters kept by triggers, reconciliation runs", kV3, kV3Sqlite, kV3Postgres},
     {4, "registry: persons and households keyed by unique indexes (bulk loads), roster categories column, "
         "assessments", kV4, kV4Sqlite, kV4Postgres},
+    {5, "server: sessions (token hash, CSRF token, idle expiry) shared by every server", kV5},
 };
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {

@@ -143,6 +143,10 @@ class ServerFixture : public ::testing::TestWithParam<std::string> {
     o.today = Date::from_ymd(2023, 11, 20);
     o.threads = 64;
     o.public_per_minute = 5;
+    // These suites date payments weeks back on purpose (windows, days of the
+    // month); the backdating limit has its own suite (tests/security).
+    o.backdate_days_default = 3650;
+    configure(o);
     srv = std::make_unique<server::Server>(o);
     port = srv->bind();
     ASSERT_GT(port, 0);
@@ -157,6 +161,8 @@ class ServerFixture : public ::testing::TestWithParam<std::string> {
   }
   // More rows or users before the server starts.
   virtual void seed(store::Store&) {}
+  // Server options of a suite (web root, limits) before the server starts.
+  virtual void configure(server::ServerOptions&) {}
   static void add_user(store::Store& st, const std::string& u, const std::string& role, RegionCode scope,
                        const std::string& dept = "") {
     server::User x;
