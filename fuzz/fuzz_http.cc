@@ -86,6 +86,7 @@ struct Harness {
     for (int i = 0; i < 4; ++i) {
       who[i].c = std::make_unique<httplib::Client>("127.0.0.1", port);
       who[i].c->set_keep_alive(true);
+      who[i].c->set_tcp_nodelay(true);  // no 40 ms Nagle/delayed-ACK stall per POST on loopback
       who[i].c->set_read_timeout(20);
       who[i].c->set_connection_timeout(5);
       if (!names[i]) continue;

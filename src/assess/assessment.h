@@ -24,6 +24,13 @@ enum Open : uint16_t {
   open_conflict = 1 << 1,             // two applicable rules tie with no order (run-time conflict)
   open_window_close = 1 << 2,         // the document gives no closing day and payment falls in the year
   open_coverage = 1 << 3,             // a path whose coverage start the document leaves open
+  // Registration flag (issue 12 item 6), far from the subsidy bits for the same reason.
+  open_registration_first = 1 << 13,  // 断保/新参保 paid before the registration the document requires first
+  open_parent_insured = 1 << 4,       // a newborn waiver turns on the parents' insurance, which the roster leaves empty
+  // Subsidy flags (issue 12) sit apart from the bits above so parallel additions do not collide.
+  open_payer_unconfigured = 1 << 8,   // the winning rule's amount stands but the document names no payer
+  open_disability_grade = 1 << 9,     // 重度残疾 without a grade where the document defines 重度 by grade
+  open_personal_window = 1 << 10,     // the document leaves the time for the person's own share open
 };
 
 enum class PaymentStatus : uint8_t {
@@ -32,6 +39,7 @@ enum class PaymentStatus : uint8_t {
   outside_window,    // paid_on on a day no window or late path accepts
   too_late,          // accepted path, but coverage would start after the period ends
   undetermined,      // the document leaves the closing day open and the day falls in the year
+  window_closed,     // no paid_on, and every window and late path has closed on as_of: no cover this year
 };
 
 struct SubsidyLineOut {

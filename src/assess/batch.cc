@@ -19,6 +19,8 @@ void PersonColumns::reserve(size_t n) {
   employee_months.reserve(n);
   paid_on.reserve(n);
   registered_on.reserve(n);
+  school_region.reserve(n);
+  insured_last_year.reserve(n);
 }
 
 void PersonColumns::push_back(const PersonFacts& f) {
@@ -37,6 +39,8 @@ void PersonColumns::push_back(const PersonFacts& f) {
   employee_months.push_back(f.employee_months);
   paid_on.push_back(f.has_paid_on ? f.paid_on : kNoDate);
   registered_on.push_back(f.has_registered_on ? f.registered_on : kNoDate);
+  school_region.push_back(f.school_region);
+  insured_last_year.push_back(f.insured_last_year);
   for (const auto& d : f.dated) dated.emplace_back(row, d);
 }
 
@@ -56,6 +60,8 @@ PersonFacts PersonColumns::facts(size_t i) const {
   f.paid_on = paid_on[i];
   f.has_registered_on = registered_on[i] != kNoDate;
   f.registered_on = registered_on[i];
+  f.school_region = school_region[i];
+  f.insured_last_year = insured_last_year[i];
   if (!dated.empty()) {
     auto lo = std::lower_bound(dated.begin(), dated.end(), static_cast<uint32_t>(i),
                                [](const auto& e, uint32_t r) { return e.first < r; });
@@ -75,7 +81,8 @@ PersonFacts PersonColumns::facts(size_t i) const {
 
 size_t PersonColumns::bytes() const {
   return id_number.capacity() * sizeof(id_number[0]) + birth.capacity() * sizeof(Date) +
-         (hukou.capacity() + residence.capacity()) * sizeof(RegionCode) + categories.capacity() * sizeof(CategoryMask) +
+         (hukou.capacity() + residence.capacity() + school_region.capacity()) * sizeof(RegionCode) +
+         categories.capacity() * sizeof(CategoryMask) + insured_last_year.capacity() +
          disability_grade.capacity() + parent_insured.capacity() + event.capacity() +
          event_date.capacity() * sizeof(Date) + employee_months.capacity() * 2 +
          (paid_on.capacity() + registered_on.capacity()) * sizeof(Date) + dated.capacity() * sizeof(dated[0]);

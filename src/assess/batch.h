@@ -23,6 +23,8 @@ struct PersonColumns {
   std::vector<int16_t> employee_months;
   std::vector<Date> paid_on;        // kNoDate when unpaid
   std::vector<Date> registered_on;  // kNoDate when not given
+  std::vector<RegionCode> school_region;
+  std::vector<int8_t> insured_last_year;
   // Rare: certification days, sorted by row.
   std::vector<std::pair<uint32_t, DatedCategory>> dated;
 

@@ -36,6 +36,8 @@ struct PersonFacts {
   Date paid_on{};
   bool has_registered_on = false;  // day of 参保登记, when different from payment
   Date registered_on{};
+  RegionCode school_region;      // 学校所在地 (students); empty when not given
+  int8_t insured_last_year = -1;  // 上年度在本地参加居民医保: 1 yes, 0 no (断保/新参保), -1 unknown
 
   bool has(Category c) const { return (categories & bit(c)) != 0; }
 };

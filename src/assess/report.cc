@@ -30,6 +30,7 @@ std::string_view payment_status_id(PaymentStatus s) {
     case PaymentStatus::outside_window: return "outside_window";
     case PaymentStatus::too_late: return "too_late";
     case PaymentStatus::undetermined: return "undetermined";
+    case PaymentStatus::window_closed: return "window_closed";
   }
   return "?";
 }
@@ -74,7 +75,7 @@ void append_jsonl(const Policy& p, const PersonFacts& f, const Assessment& a, co
   append_json_string(out, p.id);
   out += a.eligible ? ",\"eligible\":true,\"reason\":" : ",\"eligible\":false,\"reason\":";
   bool anything_to_say = !a.eligible || a.open || a.payment == PaymentStatus::outside_window ||
-                         a.payment == PaymentStatus::too_late;
+                         a.payment == PaymentStatus::too_late || a.payment == PaymentStatus::window_closed;
   if (!anything_to_say) out += "null";
   else append_json_string(out, assessment_reason(p, a));
   out += ",\"standard_fen\":";

@@ -69,6 +69,8 @@ MobilisationLists mobilisation_lists(store::Store& st, const ledger::PolicySet& 
     bool paid = cur && cur->status == store::EnrollmentStatus::paid;
     if (paid) return;
     row.status = cur ? "已登记未缴费" : "未登记";
+    // Still listed (the village must know), but not as someone who can still pay.
+    if (a.payment == PaymentStatus::window_closed) row.note = assessment_reason(*pol, a);
     if (cur || hukou_in_scope) out.unpaid.push_back(row);
     if (!cur) {
       bool last_year = false;
@@ -80,10 +82,16 @@ MobilisationLists mobilisation_lists(store::Store& st, const ledger::PolicySet& 
       }
       if (p.birth <= opt.today && opt.today.days - p.birth.days <= 365) {
         MobilisationRow n = row;
-        Date deadline = p.birth.plus_days(90);
+        Date deadline = period_last_day(p.birth, 90, PeriodUnit::days);
         int left = deadline.days - opt.today.days;
-        n.note = left >= 0 ? fmt::format("{} 前登记缴费（剩余 {} 天），自出生之日起享受待遇", deadline.str(), left)
-                           : fmt::format("已超过出生后90天（{}），自缴费次日起享受待遇", deadline.str());
+        // Past 90 days the policy decides (贵池: cover from the day after payment;
+        // 肖岭: nothing after the window), so the note follows the assessment.
+        if (left >= 0)
+          n.note = fmt::format("{} 前登记缴费（剩余 {} 天），自出生之日起享受待遇", deadline.str(), left);
+        else if (a.has_coverage)
+          n.note = fmt::format("已超过出生后90天（{}），今日缴费待遇自 {} 起", deadline.str(), a.coverage_start.str());
+        else
+          n.note = fmt::format("已超过出生后90天（{}）：{}", deadline.str(), assessment_reason(*pol, a));
         out.newborns.push_back(n);
       }
     }

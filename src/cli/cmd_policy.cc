@@ -14,53 +14,123 @@ namespace {
 
 std::string cond_text(const Condition& c) { return condition_text(c); }
 
+// "  〔cite〕" and, on the next line, the note — how the clerk finds the words in the document.
+void print_note(const Source& s, const char* indent = "  ") {
+  if (!s.note.empty()) fmt::print("{}注：{}\n", indent, s.note);
+}
+std::string cite(const Source& s) { return s.cite.empty() ? "" : "  〔" + s.cite + "〕"; }
+
+// The file in the order a clerk reads the document: who issued it, the
+// money, who enrolls, when, how to pay, the subsidies, the work plan, and
+// whatever the document says that no rule encodes.
 void show(const Policy& p) {
   fmt::print("{}  {}年度  区划{}\n", p.jurisdiction, p.year, p.region.str());
   fmt::print("文件：{}  {}\n\n", p.document, p.title);
-  fmt::print("【缴费标准】个人缴费 {} 元/人/年  〔{}〕\n", p.individual_standard.yuan(), p.standard_source.cite);
-  if (p.fiscal_subsidy) fmt::print("【财政补助】{} 元/人  合计 {} 元/人\n", p.fiscal_subsidy->yuan(), (p.individual_standard + *p.fiscal_subsidy).yuan());
-  for (auto& s : p.fiscal_split) fmt::print("    {:<10} {:>10}  {:>8} 元\n", s.name, s.share_text, s.amount.yuan());
-  if (p.agent_fee_per_person) fmt::print("【代办经费】{} 元/参保人  〔{}〕\n", p.agent_fee_per_person->yuan(), p.agent_fee_source.cite);
-  fmt::print("【待遇享受期】{} 至 {}  〔{}〕\n", p.coverage_period.first.str(), p.coverage_period.last.str(), p.coverage_source.cite);
+
+  fmt::print("【缴费标准】个人缴费 {} 元/人/年{}\n", p.individual_standard.yuan(), cite(p.standard_source));
+  print_note(p.standard_source);
+  if (p.fiscal_subsidy) {
+    fmt::print("【财政补助】{} 元/人  合计 {} 元/人{}\n", p.fiscal_subsidy->yuan(),
+               (p.individual_standard + *p.fiscal_subsidy).yuan(), cite(p.fiscal_source));
+    if (p.fiscal_source.note != p.standard_source.note) print_note(p.fiscal_source);
+  } else {
+    fmt::print("【财政补助】文件未写\n");
+  }
+  for (auto& s : p.fiscal_split) {
+    fmt::print("    {:<10} {:>10}  {:>8} 元{}\n", s.name, s.share_text, s.amount.yuan(),
+               s.source.cite == p.fiscal_source.cite ? "" : cite(s.source));
+    print_note(s.source, "      ");
+  }
+  if (p.agent_fee_per_person) {
+    fmt::print("【代办经费】{} 元/参保人{}\n", p.agent_fee_per_person->yuan(), cite(p.agent_fee_source));
+    print_note(p.agent_fee_source);
+  }
+
+  fmt::print("\n【参保对象】{}{}\n", eligibility_text(p), cite(p.eligibility_source));
+  print_note(p.eligibility_source);
+
+  fmt::print("\n【待遇享受期】{} 至 {}{}\n", p.coverage_period.first.str(), p.coverage_period.last.str(),
+             cite(p.coverage_source));
+  print_note(p.coverage_source);
+  fmt::print("【退费】{}{}\n", refund_text(p), cite(p.refund_source));
+  print_note(p.refund_source);
+  fmt::print("【家庭共济】{}{}\n", family_account_text(p), cite(p.family_account_source));
+  print_note(p.family_account_source);
+  if (auto reg = registration_text(p); !reg.empty()) {
+    fmt::print("【参保登记】{}{}\n", reg, cite(p.register_first_source));
+    print_note(p.register_first_source);
+  }
+
   fmt::print("\n【征缴期】\n");
   for (auto& w : p.windows) {
-    fmt::print("  {:<24} {} 至 {}{}  〔{}〕\n", w.label, w.open.str(), w.close ? w.close->str() : "（未规定）",
-               w.day_min > 1 || w.day_max < 31 ? fmt::format("，每月{}—{}日", w.day_min, w.day_max) : "", w.source.cite);
-    if (!w.source.note.empty()) fmt::print("      注：{}\n", w.source.note);
+    std::string days = window_days_text(w);
+    fmt::print("  {}：{} 至 {}{}{}\n", w.label, w.open.str(), w.close ? w.close->str() : "（文件未规定截止日）",
+               days.empty() ? "" : "，" + days, cite(w.source));
+    if (!w.applies_to.empty()) fmt::print("      适用：{}\n", cond_text(w.applies_to));
+    fmt::print("      待遇：{}\n", coverage_start_text(w.coverage));
+    print_note(w.source, "      ");
   }
-  if (!p.late_paths.empty()) fmt::print("\n【特殊参保】\n");
+  if (!p.late_paths.empty()) fmt::print("\n【特殊参保】（集中征缴期外）\n");
   for (auto& l : p.late_paths) {
-    fmt::print("  {}：{} → 待遇起始 {}{}  〔{}〕\n", l.label, cond_text(l.when), coverage_start_id(l.coverage),
-               l.waiting_months ? fmt::format("，等待期{}个月", l.waiting_months) : "", l.source.cite);
-    if (!l.source.note.empty()) fmt::print("      注：{}\n", l.source.note);
+    fmt::print("  {}{}\n", l.label, cite(l.source));
+    fmt::print("      条件：{}\n", cond_text(l.when));
+    fmt::print("      待遇：{}{}{}\n", coverage_start_text(l.coverage),
+               l.waiting_months ? fmt::format("，等待期{}个月", l.waiting_months) : "",
+               l.accept_until ? "，受理至 " + l.accept_until->str() : "");
+    if (l.counted_to_registration && (l.when.within_days >= 0 || l.when.within_months >= 0))
+      fmt::print("      期限计至办理参保登记之日（不是缴费日）\n");
+    print_note(l.source, "      ");
   }
-  fmt::print("\n【资助参保】（就高不就低，不重复资助）  〔{}〕\n", p.combine_source.cite);
-  if (!p.combine_source.note.empty()) fmt::print("  注：{}\n", p.combine_source.note);
+
+  fmt::print("\n【资助参保】{}{}\n", combine_text(p), cite(p.combine_source));
+  print_note(p.combine_source);
+  if (p.newly_special_categories)
+    fmt::print("  动态新增特殊群体指：{}\n", categories_text(p.newly_special_categories));
   for (auto& r : p.subsidies) {
     std::string amount = r.kind == AmountKind::unspecified ? "需本地配置" : r.amount.yuan() + " 元";
     std::string payers;
-    for (auto& pl : r.payers) payers += (payers.empty() ? "" : " + ") + pl.payer + " " + pl.amount.yuan();
-    fmt::print("  {:<40} {:>12}  个人 {:>8}  {}  {}\n", r.label, amount,
-               r.kind == AmountKind::unspecified ? "—" : (r.mode == SubsidyMode::reimbursed ? p.individual_standard : p.individual_standard - r.amount).yuan(),
-               mode_label(r.mode), payers);
-    fmt::print("      条件：{}  〔{}〕\n", cond_text(r.when), r.source.cite);
-    if (r.list_as_of) fmt::print("      名单截止：{}\n", r.list_as_of->str());
-    if (!r.source.note.empty()) fmt::print("      注：{}\n", r.source.note);
+    for (auto& pl : r.payers)
+      payers += (payers.empty() ? "" : " + ") + pl.payer +
+                (r.kind == AmountKind::unspecified ? "" : " " + pl.amount.yuan());
+    if (payers.empty()) payers = "资助部门需本地配置";
+    fmt::print("  {}{}  {}  {}  {}  {}\n", r.rank > 0 ? fmt::format("({}) ", r.rank) : "", r.label, amount,
+               individual_text(p, r), mode_label(r.mode), payers);
+    fmt::print("      条件：{}{}\n", cond_text(r.when), cite(r.source));
+    if (auto d = rule_list_day(r)) fmt::print("      名单截止 {}：以该日确认的名单为准\n", d->str());
+    if (!r.overrides.empty()) {
+      std::string beats;
+      for (int o : r.overrides) beats += (beats.empty() ? "" : "、") + p.subsidies[size_t(o)].label;
+      fmt::print("      优先于：{}\n", beats);
+    }
+    if (r.grade_required) fmt::print("      未注明残疾等级的不资助，需核实残疾等级\n");
+    if (!r.personal_window_unspecified.empty()) fmt::print("      个人部分缴费时间：{}\n", r.personal_window_unspecified);
+    for (auto& pl : r.payers)
+      if (!pl.configured()) fmt::print("      资助部门未定：{}\n", pl.unconfigured);
+    print_note(r.source, "      ");
     if (!r.unspecified_reason.empty()) fmt::print("      未规定：{}\n", r.unspecified_reason);
   }
+
   if (!p.targets.empty()) {
-    fmt::print("\n【参保任务】〔{}〕\n", p.targets_source.cite);
+    fmt::print("\n【参保任务】{}\n", cite(p.targets_source));
+    print_note(p.targets_source);
     int64_t sum = 0;
     for (auto& t : p.targets) {
       std::string extra;
       for (auto& [k, v] : t.extra) extra += fmt::format("  {} {}", k, v);
-      fmt::print("  {:<12} {:>10}{}\n", t.unit, t.target, extra);
+      fmt::print("  {:<12} {:>10}{}{}\n", t.unit, t.target, t.region.empty() ? "" : "  " + t.region, extra);
       sum += t.target;
     }
     fmt::print("  {:<12} {:>10}\n", "合计", sum);
   }
   if (!p.stages.empty()) fmt::print("\n【工作阶段】\n");
-  for (auto& s : p.stages) fmt::print("  {:<30} {} 至 {}  〔{}〕\n", s.label, s.range.first.str(), s.range.last.str(), s.source.cite);
+  for (auto& s : p.stages) {
+    std::string when = s.range.first == s.range.last ? s.range.first.str()
+                                                      : s.range.first.str() + " 至 " + s.range.last.str();
+    fmt::print("  {}：{}{}\n", s.label, when, cite(s.source));
+    print_note(s.source, "      ");
+  }
+  if (!p.remarks.empty()) fmt::print("\n【其他说明】\n");
+  for (auto& r : p.remarks) fmt::print("  {}{}\n", r.note, cite(r));
 }
 
 }  // namespace

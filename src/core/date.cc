@@ -101,6 +101,10 @@ Date Date::plus_months(int n) const {
   return from_ymd(ny, nm, nd);
 }
 
+Date period_last_day(Date from, int n, PeriodUnit unit) {
+  return unit == PeriodUnit::days ? from.plus_days(n) : from.plus_months(n);
+}
+
 Date Date::first_of_month() const {
   int y, m, d;
   ymd(y, m, d);

@@ -36,6 +36,14 @@ struct Date {
   constexpr auto operator<=>(const Date&) const = default;
 };
 
+// The one rule for every duration a document states ("90天内", "3个月内", "3个月等待期"):
+// the last day of a period of `n` days or months that begins after `from`
+// (民法典 第二百零一条: `from` itself is not counted; 第二百零二条: a month period
+// ends on the corresponding day, or the month's last day when there is none).
+// A day is in time when it is not after the returned day.
+enum class PeriodUnit : uint8_t { days, months };
+Date period_last_day(Date from, int n, PeriodUnit unit);
+
 // Whole years of age on `on` (birthday counted on the day itself;
 // 29 Feb birthdays count on 1 Mar in non-leap years).
 int age_on(Date birth, Date on);

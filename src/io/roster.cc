@@ -29,6 +29,8 @@ const ColumnInfo kColumns[] = {
     {RosterColumn::parent_insured, "parent_insured", "父母参保", false, {}},
     {RosterColumn::paid_on, "paid_on", "缴费日期", false, {"clct_time"}},
     {RosterColumn::registered_on, "registered_on", "登记日期", false, {"crt_insu_date"}},
+    {RosterColumn::school_region, "school_region", "学校所在地", false, {"学校所在地区划"}},
+    {RosterColumn::insured_last_year, "insured_last_year", "上年本地参保", false, {}},
 };
 
 std::string_view trim(std::string_view s) {
@@ -67,6 +69,8 @@ PersonFacts RosterRecord::facts() const {
   f.paid_on = paid_on;
   f.has_registered_on = has_registered_on;
   f.registered_on = registered_on;
+  f.school_region = school;
+  f.insured_last_year = insured_last_year;
   return f;
 }
 
@@ -85,6 +89,8 @@ void RosterRecord::clear() {
   parent_insured = -1;
   has_paid_on = has_registered_on = false;
   paid_on = registered_on = Date{};
+  school = RegionCode{};
+  insured_last_year = -1;
 }
 
 bool parse_categories_cell(std::string_view cell, CategoryMask& mask, std::vector<DatedCategory>& dated,
@@ -188,11 +194,12 @@ bool RosterReader::next(RosterRecord& r, bool& ok, std::vector<RowError>& errors
       return;
     }
     auto rc = RegionCode::parse(t);
-    if (!rc) fail(c, t, "不是6位或12位行政区划代码", "not a 6- or 12-digit division code");
+    if (!rc) fail(c, t, std::string(kBadRegionZh), std::string(kBadRegionEn));
     else out = *rc;
   };
   region(RosterColumn::hukou_region, r.hukou, true);
   region(RosterColumn::residence_region, r.residence, false);
+  region(RosterColumn::school_region, r.school, false);
 
   if (auto t = cell(RosterColumn::categories); !t.empty()) {
     std::string bad;
@@ -241,6 +248,12 @@ bool RosterReader::next(RosterRecord& r, bool& ok, std::vector<RowError>& errors
     if (l == "yes" || l == "y" || l == "true" || l == "1" || t == "是") r.parent_insured = 1;
     else if (l == "no" || l == "n" || l == "false" || l == "0" || t == "否") r.parent_insured = 0;
     else fail(RosterColumn::parent_insured, t, "父母参保应为“是”或“否”", "parent_insured must be yes or no");
+  }
+  if (auto t = cell(RosterColumn::insured_last_year); !t.empty()) {
+    std::string l = lower(t);
+    if (l == "yes" || l == "y" || l == "true" || l == "1" || t == "是") r.insured_last_year = 1;
+    else if (l == "no" || l == "n" || l == "false" || l == "0" || t == "否") r.insured_last_year = 0;
+    else fail(RosterColumn::insured_last_year, t, std::string(kBadInsuredLastYearZh), std::string(kBadInsuredLastYearEn));
   }
   date(RosterColumn::paid_on, r.paid_on, r.has_paid_on);
   date(RosterColumn::registered_on, r.registered_on, r.has_registered_on);

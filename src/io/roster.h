@@ -6,6 +6,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "assess/batch.h"
@@ -29,6 +30,8 @@ struct RosterRecord {
   int8_t parent_insured = -1;
   bool has_paid_on = false, has_registered_on = false;
   Date paid_on{}, registered_on{};
+  RegionCode school;
+  int8_t insured_last_year = -1;
 
   PersonFacts facts() const;
   void clear();  // back to empty, keeping string capacity for the next row
@@ -47,7 +50,8 @@ struct RowError {
 // Canonical column names, in interchange order.
 enum class RosterColumn {
   id_number, name, household_id, hukou_region, residence_region, categories, disability_grade,
-  event, event_date, employee_months, parent_insured, paid_on, registered_on, count_
+  event, event_date, employee_months, parent_insured, paid_on, registered_on, school_region, insured_last_year,
+  count_
 };
 std::string_view roster_column_name(RosterColumn c);     // "id_number"
 std::string_view roster_column_name_zh(RosterColumn c);  // "身份证号"
@@ -71,6 +75,13 @@ class RosterReader {
   Row row_;
   int64_t rows_ = 0;
 };
+
+// Reasons shared by both roster readers (this one and registry/import.cc), so
+// a clerk sees one wording whichever way the file came in.
+inline constexpr std::string_view kBadRegionZh = "区划代码无效（应为2、4、6、9或12位数字的统计用区划代码，如341702、341702100、341702100201）";
+inline constexpr std::string_view kBadRegionEn = "not a division code: 2, 4, 6, 9 or 12 digits (e.g. 341702, 341702100, 341702100201)";
+inline constexpr std::string_view kBadInsuredLastYearZh = "上年本地参保应为“是”或“否”";
+inline constexpr std::string_view kBadInsuredLastYearEn = "insured_last_year must be yes or no";
 
 // Reads a whole roster file into columns for the batch path; bad rows are
 // skipped and reported in `errors`.

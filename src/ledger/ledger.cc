@@ -30,9 +30,9 @@ using store::detail::text_or_null;
 
 const std::vector<Channel>& channels() {
   static const std::vector<Channel> k = {
-      {"wechat", "微信", "02"},           {"alipay", "支付宝", "02"},
-      {"app", "手机App", "02"},           {"tax_hall", "税务大厅", "02"},
-      {"bank", "银行", "08"},             {"village_collector", "村协理员代收", "05"},
+      {"wechat", "微信", "02", true},     {"alipay", "支付宝", "02", true},
+      {"app", "手机App", "02", true},     {"tax_hall", "税务大厅", "02", true},
+      {"bank", "银行", "08", true},       {"village_collector", "村协理员代收", "05"},
       {"school", "学校代收", "04"},       {"family_account", "职工医保家庭共济账户", "31"},
       {"department", "部门代缴（资助）", "06"},
   };
@@ -752,10 +752,26 @@ struct Checked {
   Assessment a;
 };
 
+// Insured here the year before: a paid enrollment of year - 1 inside the
+// policy's region (what the registry knows of 续费 vs 断保/新参保).
+bool insured_here_last_year(store::Store& st, std::string_view id, int year, const Policy& pol) {
+  for (const auto& e : st.enrollments_of(id, year - 1))
+    if (e.place.inside(pol.region) && (e.paid_on || e.status == store::EnrollmentStatus::paid)) return true;
+  return false;
+}
+
+Refusal registration_required(const Policy& pol, std::string why) {
+  return refusal(422, "registration_required",
+                 fmt::format("{}（{}）。该人员上年度未在本地参加居民医保（断保或新参保），{}", pol.register_first_words,
+                             pol.register_first_source.cite, why),
+                 "person", nlohmann::json{{"cite", pol.register_first_source.cite}});
+}
+
 // Looks up the person, their single active enrollment in scope and the
-// policy; assesses with the payment day. Fills `ref` on refusal.
+// policy; assesses with the payment day. Fills `ref` on refusal. `ch`: the
+// payment's channel (nullptr for department subsidy rows).
 bool check_person(store::Store& st, const PolicySet& policies, const Actor& actor, std::string_view id, int year,
-                  Date day, bool need_unpaid, Checked& c, Refusal& ref) {
+                  Date day, bool need_unpaid, Checked& c, Refusal& ref, const Channel* ch = nullptr) {
   auto person = st.person(id);
   auto enr = person ? st.enrollments_of(id, year) : std::vector<store::Enrollment>{};
   bool visible = person && actor.in_scope(person->hukou);
@@ -769,6 +785,15 @@ bool check_person(store::Store& st, const PolicySet& policies, const Actor& acto
   for (auto& e : enr)
     if (store::is_active(e.status)) active.push_back(e);
   if (active.empty()) {
+    // Where the document makes new residents register before paying by
+    // themselves, say so with its words rather than the generic refusal.
+    const Policy* here = person->residence.empty() ? nullptr : policies.find(person->residence, year);
+    if (!here) here = policies.find(person->hukou, year);
+    if (ch && ch->self_service && here && here->register_before_self_payment &&
+        !insured_here_last_year(st, id, year, *here)) {
+      ref = registration_required(*here, fmt::format("尚未办理 {} 年度参保登记，须先到医保经办机构或基层医保服务站（点）登记后方可自主缴费", year));
+      return false;
+    }
     ref = refusal(422, "not_enrolled", fmt::format("该人员尚未办理 {} 年度参保登记，请先登记", year), "person");
     return false;
   }
@@ -798,9 +823,19 @@ bool check_person(store::Store& st, const PolicySet& policies, const Actor& acto
       return false;
     }
   }
+  int8_t last_year = -1;
+  if (c.policy->register_before_self_payment) {
+    last_year = insured_here_last_year(st, id, year, *c.policy) ? 1 : 0;
+    if (ch && ch->self_service && last_year == 0 && c.enrollment.registered_on && day < *c.enrollment.registered_on) {
+      ref = registration_required(*c.policy, fmt::format("缴费日期 {} 早于参保登记日期 {}，须登记后方可自主缴费", day.str(),
+                                                         c.enrollment.registered_on->str()));
+      return false;
+    }
+  }
   OneFacts of;
   person_facts(st, *person, year, of, &enr);  // enrollments read above
   PersonFacts f = of.facts;
+  f.insured_last_year = last_year;
   f.has_paid_on = true;
   f.paid_on = day;
   if (c.enrollment.registered_on) {
@@ -925,7 +960,7 @@ Outcome Ledger::pay_checked(const Actor& actor, const PaymentRequest& r, Date da
     hook("key_absent");
     Checked c;
     Refusal ref;
-    if (!check_person(st, policies_, actor, r.person, r.year, day, true, c, ref)) return refused(ref);
+    if (!check_person(st, policies_, actor, r.person, r.year, day, true, c, ref, ch)) return refused(ref);
     if (!check_window(*c.policy, c.a, day, ref)) return refused(ref);
     if (!c.a.due_known)
       return refused(refusal(422, "due_unknown",
@@ -960,6 +995,9 @@ Outcome Ledger::pay_checked(const Actor& actor, const PaymentRequest& r, Date da
       const auto& line = c.a.lines[k];
       const auto& rule = c.policy->subsidies.at(size_t(line.rule));
       if (rule.mode != SubsidyMode::paid_on_behalf || line.amount.fen == 0) continue;
+      // The document names no payer for this line: the person's own share is
+      // taken, the 代缴 waits until a payer is configured locally.
+      if (!rule.payers.at(size_t(line.payer)).configured()) continue;
       Row s = m;
       s.kind = Kind::subsidy;
       s.amount_fen = line.amount.fen;
@@ -1026,7 +1064,8 @@ Outcome Ledger::subsidy_checked(const Actor& actor, const SubsidyRequest& r, Dat
     for (int k = 0; k < c.a.nlines; ++k) {
       const auto& line = c.a.lines[k];
       const auto& rule = c.policy->subsidies.at(size_t(line.rule));
-      if (rule.payers.at(size_t(line.payer)).payer == r.payer_name) {
+      // An unconfigured line's placeholder name is no department.
+      if (rule.payers.at(size_t(line.payer)).configured() && rule.payers.at(size_t(line.payer)).payer == r.payer_name) {
         expected += line.amount.fen;
         mode = std::string(mode_id(rule.mode));
       }

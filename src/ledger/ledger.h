@@ -41,6 +41,9 @@ namespace canbao::ledger {
 // --- vocabulary (data tables, NHSA-CODES.md)
 struct Channel {
   std::string_view id, label, clct_way;
+  // The resident pays by themselves (自主缴费), not through a collector,
+  // school or department: where documents require a registration first.
+  bool self_service = false;
 };
 const std::vector<Channel>& channels();
 const Channel* find_channel(std::string_view id);
@@ -181,9 +184,10 @@ class Ledger {
   struct Filter {
     int year = 0;
     RegionCode under;          // inside the actor's scope
-    std::string person, channel, kind, payer_name;
+    std::string person, channel, kind;
     std::optional<Date> from, to;
     int64_t offset = 0, limit = 50;
+    std::string payer_name;  // a department's own rows
   };
   std::vector<Row> list(store::Store& st, const Actor& a, const Filter& f, int64_t* total);
 

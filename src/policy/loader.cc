@@ -333,7 +333,7 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
     s.level = r.str("level", true).value_or("");
     s.name = r.str("name", true).value_or("");
     s.share_text = r.str("share", true).value_or("");
-    r.source();
+    s.source = r.source();
     auto f = Fraction::parse(s.share_text);
     if (!f) { r.error(r.get("share"), fmt::format("share '{}' is not a fraction (80%, 7/10, 20% * 7/10)", s.share_text)); return; }
     s.share = *f;
@@ -366,6 +366,26 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
       else r.error(r.get("hukou_or_residence_in"), fmt::format("'{}' is not a division code", s));
     }
     p.enroll_regardless_of_place = r.categories("regardless_of_place");
+    if (auto n = r.get("school_in")) {
+      auto st = n->as_table();
+      if (!st) r.error(n, "school_in = { student = [\"<division code>\", …], … }");
+      else
+        for (auto& [k, v] : *st) {
+          auto c = parse_category(k.str());
+          if (!c || !(p.enroll_regardless_of_place & bit(*c))) {
+            r.error(&v, fmt::format("school_in: '{}' is not one of regardless_of_place", k.str()));
+            continue;
+          }
+          auto arr = v.as_array();
+          if (!arr || arr->empty()) { r.error(&v, fmt::format("school_in.{} must be a non-empty array of division codes", k.str())); continue; }
+          for (auto& e : *arr) {
+            auto code = e.value<std::string>();
+            auto rc = code ? RegionCode::parse(*code) : std::nullopt;
+            if (!rc) r.error(&e, fmt::format("school_in.{}: not a division code", k.str()));
+            else p.school_in.emplace_back(*c, *rc);
+          }
+        }
+    }
     p.excluded = r.categories("excluded");
     p.eligibility_source = r.source();
     p.excluded_source = p.eligibility_source;
@@ -395,6 +415,15 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
     p.family_account_payment = r.boolean("family_account").value_or(false);
     if (auto c = r.str("family_account_cite")) p.family_account_source.cite = *c;
     p.family_account_source.line = r.line();
+  }
+
+  if (auto t = table("registration", false)) {
+    Reader r(*t, "[registration]", errors, file);
+    auto who = r.str("before_self_payment", true).value_or("");
+    if (who == "new_or_lapsed") p.register_before_self_payment = true;
+    else r.error(r.get("before_self_payment"), "before_self_payment must be \"new_or_lapsed\" (断保或新参保人员)");
+    p.register_first_words = r.str("words", true).value_or("");
+    p.register_first_source = r.source();
   }
 
   each_table(root, "window", errors, file, [&](Reader& r) {
@@ -437,6 +466,10 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
     if (lp.coverage == CoverageStart::after_waiting && lp.waiting_months <= 0)
       r.error(nullptr, "coverage = after_waiting needs waiting_months > 0");
     lp.accept_until = r.date("accept_until");
+    if (auto c = r.str("counted_to")) {
+      if (*c == "registration") lp.counted_to_registration = true;
+      else if (*c != "payment") r.error(r.get("counted_to"), fmt::format("counted_to must be payment or registration, not '{}'", *c));
+    }
     lp.source = r.source();
     if (lp.when.events.empty()) r.error(nullptr, "a late_path needs 'events'");
     p.late_paths.push_back(std::move(lp));
@@ -449,6 +482,7 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
     auto combine = r.str("combine", true).value_or("");
     if (combine != "highest") r.error(r.get("combine"), "combine must be \"highest\" (就高不就低, 不重复资助)");
     p.lists_as_of = r.date("lists_as_of");
+    p.newly_special_categories = r.categories("newly_special");
     order = r.strings("order");
     p.combine_source = r.source();
     p.lists_as_of_source = p.combine_source;
@@ -475,6 +509,10 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
       rule.list_as_of = rr.date("list_as_of");
       if (!rule.list_as_of) rule.list_as_of = p.lists_as_of;
       if (auto u = rr.str("unspecified")) rule.unspecified_reason = *u;
+      rule.grade_required = rr.boolean("grade_required").value_or(false);
+      if (rule.grade_required && rule.when.disability_grade_max == 0)
+        rr.error(rr.get("grade_required"), "grade_required needs disability_grade_max");
+      if (auto w = rr.str("personal_window_unspecified")) rule.personal_window_unspecified = *w;
       if (rule.kind == AmountKind::unspecified && rule.unspecified_reason.empty())
         rr.error(nullptr, fmt::format("unspecified rule '{}' must say why in 'unspecified'", rule.id));
       if (auto pn = rr.get("payers")) {
@@ -486,7 +524,9 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
             if (!pt) { rr.error(&e, "each payer is { payer = \"…\", amount = \"…\" }"); continue; }
             Reader pr(*pt, "payer", errors, file);
             PayerLine pl;
-            pl.payer = pr.str("payer", true).value_or("");
+            pl.unconfigured = pr.str("unconfigured").value_or("");
+            // The placeholder keeps displays and tallies readable; the flag, not the name, stops 代缴 rows.
+            pl.payer = pl.unconfigured.empty() ? pr.str("payer", true).value_or("") : pr.str("payer").value_or("需本地配置");
             auto a = pr.str("amount", true).value_or("");
             if (a == "full") pl.amount = rule.amount;
             else if (auto m = Money::parse_yuan(a)) pl.amount = *m;
@@ -563,7 +603,7 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
     s.source = r.source();
     p.stages.push_back(std::move(s));
   });
-  each_table(root, "remark", errors, file, [&](Reader& r) { r.source(); });
+  each_table(root, "remark", errors, file, [&](Reader& r) { p.remarks.push_back(r.source()); });
 
   if (errors.empty()) out.policy = std::move(p);
   return out;

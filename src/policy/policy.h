@@ -55,6 +55,11 @@ enum class AmountKind : uint8_t { full, percent, fixed, unspecified };
 struct PayerLine {
   std::string payer;  // 资助部门: "区财政", "医保局", "乡村振兴局" …
   Money amount;       // resolved fen
+  // Non-empty: the document names no unit that pays this line (肖岭's 民政办
+  // only provides lists). The amount stands; `payer` is a placeholder, and
+  // no department row may be written until a payer is configured locally.
+  std::string unconfigured;
+  bool configured() const { return unconfigured.empty(); }
 };
 
 struct SubsidyRule {
@@ -71,6 +76,13 @@ struct SubsidyRule {
   std::vector<int> overrides;        // indices of rules this one beats when both apply
   int rank = 0;                      // tie order (lower wins); equal ranks = no order
   std::string unspecified_reason;    // for kind == unspecified
+  // 重度 read from the grade: with disability_grade_max set and the grade
+  // unknown, true withholds the subsidy and asks for the grade (贵池 defines
+  // 重度 as 一级、二级); false lets the department's list stand for it.
+  bool grade_required = false;
+  // Non-empty: the document leaves the time for the person's own share open
+  // (乌拉特前旗 单纯低保户 "具体缴费时间另行通知"); says why, zh.
+  std::string personal_window_unspecified;
 };
 
 enum class CoverageStart : uint8_t {
@@ -103,6 +115,9 @@ struct LatePath {
   CoverageStart coverage = CoverageStart::day_after_payment;
   int waiting_months = 0;
   std::optional<Date> accept_until;  // payments accepted until (default: coverage end)
+  // The document counts within_days/within_months to the registration (参保登记),
+  // not the payment (乌拉特前旗 一(三), 肖岭 一 "…90天内…办理参保登记手续").
+  bool counted_to_registration = false;
 };
 
 struct FiscalShare {
@@ -110,6 +125,7 @@ struct FiscalShare {
   std::string share_text;   // "80%", "20% * 7/10"
   Fraction share;
   Money amount;
+  Source source;
 };
 
 struct Stage {  // dated campaign stages (数据核对期 …), for the campaign calendar
@@ -146,6 +162,9 @@ struct Policy {
   // Who may enroll here
   std::vector<RegionCode> enroll_hukou_or_residence_in;  Source eligibility_source;
   CategoryMask enroll_regardless_of_place = 0;  // students at school here
+  // Where such a student's school must be ([eligibility] school_in); a
+  // category without an entry: inside `region`.
+  std::vector<std::pair<Category, RegionCode>> school_in;
   CategoryMask excluded = 0;  Source excluded_source;  // employee_insured
 
   // When
@@ -156,13 +175,21 @@ struct Policy {
   enum class Refund : uint8_t { unspecified, allowed, not_after_coverage_start } refund = Refund::unspecified;
   Source refund_source;
   bool family_account_payment = false;  Source family_account_source;
+  // [registration] before_self_payment = "new_or_lapsed": residents not insured
+  // here the year before (断保/新参保) pay by themselves only after registering.
+  bool register_before_self_payment = false;  std::string register_first_words;  Source register_first_source;
 
   // Subsidies
   std::vector<SubsidyRule> subsidies;
   Source combine_source;  // 就高不就低 / 不重复资助
   std::optional<Date> lists_as_of;  Source lists_as_of_source;
+  // Categories a 动态新增 (newly_special) event adds; such an event after a
+  // rule's list day drops them for that rule. 0: the event may concern any.
+  CategoryMask newly_special_categories = 0;
 
   std::vector<TargetRow> targets;  Source targets_source;
+  // [[remark]]: what the document says that no rule encodes, shown to the clerk as written.
+  std::vector<Source> remarks;
 
   int find_subsidy(std::string_view id) const;  // index or -1
 };

@@ -17,6 +17,7 @@ std::string_view payment_id(PaymentStatus p) {
     case PaymentStatus::outside_window: return "outside_window";
     case PaymentStatus::too_late: return "too_late";
     case PaymentStatus::undetermined: return "undetermined";
+    case PaymentStatus::window_closed: return "window_closed";
   }
   return "not_paid";
 }
@@ -100,7 +101,7 @@ AssessDbResult assess_registry(store::Store& st, const std::vector<Policy>& poli
         s.coverage_end = a.coverage_end;
       }
       if (a.has_waiting) s.waiting_until = a.waiting_until;
-      if (!a.eligible || a.open) s.reason = assessment_reason(*pol, a);
+      if (!a.eligible || a.open || a.payment == PaymentStatus::window_closed) s.reason = assessment_reason(*pol, a);
       if (!a.eligible) ++res.ineligible;
       if (a.open) ++res.open;
       res.due_fen += a.due.fen;

@@ -11,6 +11,7 @@ PersonFacts person_base_facts(const store::Person& p) {
   f.birth = p.birth;
   f.hukou = p.hukou;
   f.residence = p.residence;
+  f.school_region = p.school_region;
   f.disability_grade = p.disability_grade;
   f.event = p.event;
   if (p.event_date) f.event_date = *p.event_date;

@@ -331,6 +331,8 @@ ImportResult import_roster(Store& st, const std::string& path, const ImportOptio
   const int c_emp = cols.find({"employee_months", "职工医保连续缴费月数"});
   const int c_par = cols.find({"parent_insured", "父母参保"});
   const int c_paid = cols.find({"paid_on", "缴费日期"});
+  const int c_school = cols.find({"school_region", "学校所在地", "学校所在地区划"});
+  const int c_last = cols.find({"insured_last_year", "上年本地参保"});
   if (c_id < 0) return batch.fail_header("身份证号", missing_column("id_number", "身份证号"));
   if (c_name < 0) return batch.fail_header("姓名", missing_column("name", "姓名"));
   if (c_house < 0) return batch.fail_header("户号", missing_column("household_id", "户号"));
@@ -454,11 +456,15 @@ ImportResult import_roster(Store& st, const std::string& path, const ImportOptio
         if (!opt.scope.empty() && !r->inside(opt.scope))
           bad(c_hukou, std::string(hk), fmt::format("户籍地区划不在本次导入范围（{}）内", opt.scope.str()));
       } else {
-        bad(c_hukou, std::string(hk), hk.empty() ? "户籍地区划不能为空" : "户籍地区划代码无效（应为6、9或12位区划代码）");
+        bad(c_hukou, std::string(hk), hk.empty() ? "户籍地区划不能为空" : std::string(io::kBadRegionZh));
       }
       if (auto t = cell(row, c_res); !t.empty()) {
         if (auto r = RegionCode::parse(t)) p.residence = *r;
-        else bad(c_res, std::string(t), "居住地区划代码无效");
+        else bad(c_res, std::string(t), std::string(io::kBadRegionZh));
+      }
+      if (auto t = cell(row, c_school); !t.empty()) {
+        if (auto r = RegionCode::parse(t)) p.school_region = *r;
+        else bad(c_school, std::string(t), std::string(io::kBadRegionZh));
       }
       if (auto t = cell(row, c_dis); !t.empty()) {
         int64_t g;
@@ -484,6 +490,10 @@ ImportResult import_roster(Store& st, const std::string& path, const ImportOptio
         if (auto v = parse_yes_no(t)) p.parent_insured = *v;
         else bad(c_par, std::string(t), "父母参保应填“是”或“否”");
       }
+      // Validated like the assess reader; the registry itself knows who was
+      // insured here last year from that year's enrollments, so it is not stored.
+      if (auto t = cell(row, c_last); !t.empty() && !parse_yes_no(t))
+        bad(c_last, std::string(t), std::string(io::kBadInsuredLastYearZh));
       std::optional<Date> paid;
       if (auto t = cell(row, c_paid); !t.empty()) {
         if (!(paid = Date::parse(t))) bad(c_paid, std::string(t), "缴费日期无效（应为YYYY-MM-DD）");

@@ -280,9 +280,22 @@ int64_t Api::qint(Ctx& c, const char* k, int64_t def, int64_t min, int64_t max) 
   return n;
 }
 
+int Api::year_text(const std::string& v, const char* k) {
+  int64_t n = 0;
+  try {
+    size_t used = 0;
+    n = std::stoll(v, &used);
+    if (used != v.size()) throw std::invalid_argument(v);
+  } catch (...) {
+    n = 0;
+  }
+  if (n < 2000 || n > 2199) fail(400, "bad_field", fmt::format("{} 须为年度（2000–2199），如 2024", k), k);
+  return int(n);
+}
+
 int Api::qyear(Ctx& c) {
   if (qp(c, "year").empty()) return 0;
-  return int(qint(c, "year", 0, 2000, 2199));
+  return year_text(qp(c, "year"), "year");
 }
 
 std::optional<Date> Api::qdate(Ctx& c, const char* k) {

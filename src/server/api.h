@@ -105,6 +105,8 @@ struct Api {
   static std::string qp(Ctx& c, const char* k);
   // An integer query parameter within [min, max]; 400 bad_field otherwise.
   static int64_t qint(Ctx& c, const char* k, int64_t def, int64_t min = INT64_MIN, int64_t max = INT64_MAX);
+  // A year written in a form field or parameter (2000–2199); 400 bad_field naming `k` otherwise.
+  static int year_text(const std::string& v, const char* k);
   // ?year= (2000–2199), 0 when absent; 400 bad_field otherwise.
   static int qyear(Ctx& c);
   // A YYYY-MM-DD query parameter; nullopt when absent, 400 bad_field when garbage.

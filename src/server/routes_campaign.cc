@@ -394,15 +394,7 @@ void add_campaign_routes(Api& api) {
       fail(400, "missing_field", "请以 multipart/form-data 上传税务缴费明细（字段 tax），国库入库汇总可选（字段 treasury）",
            "tax");
     int year = Api::qyear(c);
-    if (auto y = form_field(c, "year"); !y.empty()) {
-      try {
-        size_t used = 0;
-        year = std::stoi(y, &used);
-        if (used != y.size()) throw std::invalid_argument(y);
-      } catch (...) {
-        fail(400, "bad_field", "字段 year 须为年度，如 2024", "year");
-      }
-    }
+    if (auto y = form_field(c, "year"); !y.empty()) year = Api::year_text(y, "year");
     if (!year) year = api.year_of(c);
     RegionCode scope;
     if (auto u = form_field(c, "under"); !u.empty()) {

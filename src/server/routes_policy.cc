@@ -7,6 +7,8 @@
 //   POST /api/v1/policies/whatif          a changed copy over the stored persons in scope
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "assess/batch.h"
 #include "assess/whatif.h"
 #include "policy/describe.h"
@@ -43,18 +45,25 @@ json policy_json(const Policy& p) {
   j["standard_note"] = source_json(p.standard_source)["note"];
   j["fiscal_fen"] = p.fiscal_subsidy ? json(p.fiscal_subsidy->fen) : json();
   j["fiscal_cite"] = p.fiscal_source.cite;
+  j["fiscal_note"] = source_json(p.fiscal_source)["note"];
   j["total_per_person_fen"] = p.fiscal_subsidy ? json((p.individual_standard + *p.fiscal_subsidy).fen) : json();
   json fs = json::array();
   for (auto& s : p.fiscal_split)
-    fs.push_back({{"level", s.level}, {"name", s.name}, {"share_text", s.share_text}, {"fen", s.amount.fen}});
+    fs.push_back({{"level", s.level}, {"name", s.name}, {"share_text", s.share_text}, {"fen", s.amount.fen},
+                  {"cite", s.source.cite}, {"note", source_json(s.source)["note"]}});
   j["fiscal_split"] = fs;
   j["agent_fee_fen"] = p.agent_fee_per_person ? json(p.agent_fee_per_person->fen) : json();
   j["agent_fee_cite"] = p.agent_fee_per_person ? json(p.agent_fee_source.cite) : json();
+  j["agent_fee_note"] = p.agent_fee_per_person ? source_json(p.agent_fee_source)["note"] : json();
   json elig = source_json(p.eligibility_source);
   elig["hukou_or_residence_in"] = json::array();
   for (auto r : p.enroll_hukou_or_residence_in) elig["hukou_or_residence_in"].push_back(r.str());
   elig["regardless_of_place"] = categories_json(p.enroll_regardless_of_place);
   elig["excluded"] = categories_json(p.excluded);
+  elig["text"] = eligibility_text(p);
+  json school = json::object();
+  for (auto& [c, rc] : p.school_in) school[std::string(category_id(c))].push_back(rc.str());
+  elig["school_in"] = school;
   j["eligibility"] = elig;
   json cov = source_json(p.coverage_source);
   cov["start"] = p.coverage_period.first.str();
@@ -62,14 +71,27 @@ json policy_json(const Policy& p) {
   j["coverage"] = cov;
   json comb = source_json(p.combine_source);
   comb["label"] = "就高不就低，不重复资助";
+  comb["text"] = combine_text(p);
   comb["lists_as_of"] = opt_date(p.lists_as_of);
+  comb["newly_special"] = categories_json(p.newly_special_categories);
+  {
+    std::vector<const SubsidyRule*> ranked;
+    for (auto& r : p.subsidies)
+      if (r.rank > 0) ranked.push_back(&r);
+    std::sort(ranked.begin(), ranked.end(), [](auto* a, auto* b) { return a->rank < b->rank; });
+    json order = json::array();
+    for (auto* r : ranked) order.push_back(r->id);
+    comb["order"] = order;
+  }
   j["combine"] = comb;
   json ws = json::array();
   for (auto& w : p.windows) {
     json x = source_json(w.source);
     x.update({{"id", w.id}, {"label", w.label}, {"open", w.open.str()}, {"close", opt_date(w.close)},
               {"days_of_month", {w.day_min, w.day_max}}, {"for", condition_text(w.applies_to)},
-              {"coverage", std::string(coverage_start_id(w.coverage))}});
+              {"coverage", std::string(coverage_start_id(w.coverage))},
+              {"coverage_text", std::string(coverage_start_text(w.coverage))},
+              {"days_text", window_days_text(w)}});
     ws.push_back(x);
   }
   j["windows"] = ws;
@@ -78,7 +100,9 @@ json policy_json(const Policy& p) {
     json x = source_json(l.source);
     x.update({{"id", l.id}, {"label", l.label}, {"condition", condition_text(l.when)},
               {"coverage", std::string(coverage_start_id(l.coverage))}, {"waiting_months", l.waiting_months},
-              {"accept_until", opt_date(l.accept_until)}});
+              {"accept_until", opt_date(l.accept_until)},
+              {"coverage_text", std::string(coverage_start_text(l.coverage))},
+              {"counted_to", l.counted_to_registration ? "registration" : "payment"}});
     lps.push_back(x);
   }
   j["late_paths"] = lps;
@@ -87,12 +111,16 @@ json policy_json(const Policy& p) {
     json x = source_json(r.source);
     bool unspecified = r.kind == AmountKind::unspecified;
     json payers = json::array();
-    for (auto& pl : r.payers) payers.push_back({{"payer", pl.payer}, {"fen", unspecified ? json() : json(pl.amount.fen)}});
-    // What the person still pays: the standard less the subsidy, except for
-    // 先缴后补 (the person pays in full and is reimbursed).
-    json individual = unspecified ? json()
-                      : r.mode == SubsidyMode::reimbursed ? json(p.individual_standard.fen)
-                                                          : json((p.individual_standard - r.amount).fen);
+    for (auto& pl : r.payers)
+      payers.push_back({{"payer", pl.payer},
+                        {"fen", unspecified ? json() : json(pl.amount.fen)},
+                        {"unconfigured", pl.configured() ? json() : json(pl.unconfigured)}});
+    auto due = individual_due(p, r);
+    json individual = due ? json(due->fen) : json();
+    // Only a rule that tests a category reads a department list; `as_of` keeps its old name.
+    json list_day = opt_date(rule_list_day(r));
+    json overrides = json::array();
+    for (int o : r.overrides) overrides.push_back(p.subsidies[size_t(o)].id);
     x.update({{"id", r.id},
               {"label", r.label},
               {"categories", categories_json(r.when.any | r.when.all)},
@@ -100,10 +128,18 @@ json policy_json(const Policy& p) {
               {"amount_fen", unspecified ? json() : json(r.amount.fen)},
               {"amount_text", r.amount_text},
               {"individual_fen", individual},
+              {"individual_text", individual_text(p, r)},
               {"payers", payers},
               {"mode", std::string(mode_id(r.mode))},
               {"mode_label", std::string(mode_label(r.mode))},
-              {"as_of", opt_date(r.list_as_of ? r.list_as_of : p.lists_as_of)}});
+              {"as_of", list_day},
+              {"list_as_of", list_day},
+              {"rank", r.rank > 0 ? json(r.rank) : json()},
+              {"overrides", overrides},
+              {"unspecified_reason", unspecified ? json(r.unspecified_reason) : json()},
+              {"grade_required", r.grade_required},
+              {"personal_window_unspecified",
+               r.personal_window_unspecified.empty() ? json() : json(r.personal_window_unspecified)}});
     subs.push_back(x);
     if (unspecified)
       unspec.push_back({{"id", r.id}, {"label", r.label}, {"reason", r.unspecified_reason}, {"cite", r.source.cite}});
@@ -113,16 +149,36 @@ json policy_json(const Policy& p) {
   j["refund"] = {{"rule", p.refund == Policy::Refund::allowed                    ? "allowed"
                           : p.refund == Policy::Refund::not_after_coverage_start ? "not_after_coverage_start"
                                                                                   : "unspecified"},
-                 {"cite", p.refund_source.cite}};
+                 {"cite", p.refund_source.cite},
+                 {"note", source_json(p.refund_source)["note"]},
+                 {"text", refund_text(p)}};
+  j["family_account"] = {{"allowed", p.family_account_payment},
+                         {"text", family_account_text(p)},
+                         {"cite", p.family_account_source.cite.empty() ? json() : json(p.family_account_source.cite)},
+                         {"note", source_json(p.family_account_source)["note"]}};
+  j["registration"] = p.register_before_self_payment
+                         ? json{{"before_self_payment", "new_or_lapsed"},
+                                {"text", registration_text(p)},
+                                {"cite", p.register_first_source.cite},
+                                {"note", source_json(p.register_first_source)["note"]}}
+                         : json();
+  json remarks = json::array();
+  for (auto& r : p.remarks) remarks.push_back(source_json(r));
+  j["remarks"] = remarks;
   json stages = json::array();
   for (auto& s : p.stages)
     stages.push_back({{"id", s.id}, {"label", s.label}, {"from", s.range.first.str()}, {"to", s.range.last.str()},
-                      {"cite", s.source.cite}});
+                      {"cite", s.source.cite}, {"note", source_json(s.source)["note"]}});
   j["stages"] = stages;
   json targets = json::array();
-  for (auto& t : p.targets) targets.push_back({{"unit", t.unit}, {"region", t.region}, {"target", t.target}});
+  for (auto& t : p.targets) {
+    json extra = json::object();
+    for (auto& [k, v] : t.extra) extra[k] = v;
+    targets.push_back({{"unit", t.unit}, {"region", t.region}, {"target", t.target}, {"extra", extra}});
+  }
   j["targets"] = targets;
   j["targets_cite"] = p.targets_source.cite;
+  j["targets_note"] = source_json(p.targets_source)["note"];
   return j;
 }
 

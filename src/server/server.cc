@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <sstream>
 #include <unordered_map>
 
@@ -64,6 +65,9 @@ struct Server::Impl : Api {
   RateLimiter login_ip{opt.login_failures * 4, std::chrono::minutes(15)};
   RateLimiter public_ip{opt.public_per_minute, std::chrono::minutes(1)};
   int bound_port = -1;
+  std::mutex run_mu;  // run()/stop() hand-over
+  bool stop_requested = false, running = false;
+  std::atomic<bool> listen_returned{false};
   int listen_fd = -1;  // the listening socket (set by httplib's socket-options hook)
 
   explicit Impl(ServerOptions o) : Api(std::move(o)) {
@@ -508,7 +512,7 @@ struct Server::Impl : Api {
       std::string reason = str_field(b, "reason", true);
       if (reason.empty() || reason.size() > 600) fail(400, "bad_field", "请填写暂停原因（200字以内）", "reason");
       Date on = date_field(b, "date").value_or(today());
-      int64_t eid = std::stoll(c.req.matches[1].str());
+      int64_t eid = path_id(c, 1, "未找到该参保登记");
       auto l = pool->lease();
       auto e = l->enrollment(eid);
       if (!e || !c.actor.in_scope(e->place)) fail(404, "not_found", "未找到该参保登记（或不在您的管辖范围内）");
@@ -633,7 +637,7 @@ struct Server::Impl : Api {
     route("POST", R"(/api/v1/payments/(\d+)/reverse)", Access::session, [this](Ctx& c) {
       need(c, "reverse");
       auto b = body(c);
-      int64_t id = std::stoll(c.req.matches[1].str());
+      int64_t id = path_id(c, 1, "未找到该缴费记录");
       auto o = ledger->reverse(c.actor, id, str_field(b, "reason", true), key_field(c, b), today());
       send_outcome(c, o);
     });
@@ -875,7 +879,7 @@ struct Server::Impl : Api {
     route("POST", R"(/api/v1/users/(\d+)/reset-password)", Access::session, [this](Ctx& c) {
       need(c, "users");
       auto l = pool->lease();
-      auto u = find_user(*l, std::stoll(c.req.matches[1].str()));
+      auto u = find_user(*l, path_id(c, 1, "未找到该用户"));
       if (!u || !c.actor.in_scope(u->scope.empty() ? RegionCode{} : u->scope) ||
           (u->scope.empty() && !c.actor.scope.empty()))
         fail(404, "not_found", "未找到该用户");
@@ -886,7 +890,7 @@ struct Server::Impl : Api {
     route("POST", R"(/api/v1/users/(\d+)/disable)", Access::session, [this](Ctx& c) {
       need(c, "users");
       auto l = pool->lease();
-      auto u = find_user(*l, std::stoll(c.req.matches[1].str()));
+      auto u = find_user(*l, path_id(c, 1, "未找到该用户"));
       if (!u || (u->scope.empty() && !c.actor.scope.empty()) || (!u->scope.empty() && !c.actor.in_scope(u->scope)))
         fail(404, "not_found", "未找到该用户");
       set_disabled(*l, u->id, true, c.actor.username);  // ends the user's sessions
@@ -1036,6 +1040,13 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
     UploadSlot slot(*this, c, kind);
     auto f = c.req.get_file_value("file");
     auto field = [&](const char* k) { return c.req.has_file(k) ? c.req.get_file_value(k).content : std::string(); };
+    auto form_date = [&](const char* k) -> std::optional<Date> {
+      auto v = field(k);
+      if (v.empty()) return std::nullopt;
+      auto d = Date::parse(v);
+      if (!d) fail(400, "bad_field", fmt::format("字段 {} 须为日期 YYYY-MM-DD", k), k);
+      return d;
+    };
     std::string ext = std::filesystem::path(f.filename).extension().string();
     if (ext != ".csv" && ext != ".xlsx" && ext != ".txt") ext = ".csv";
     auto dir = std::filesystem::temp_directory_path();
@@ -1065,7 +1076,7 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
     json rep;
     if (kind == "payments") {
       int year = qyear(c);
-      if (auto y = field("year"); !y.empty()) year = std::stoi(y);
+      if (auto y = field("year"); !y.empty()) year = year_text(y, "year");
       if (!year) year = year_of(c);
       auto r = reading([&] { return ledger::import_tax_payments(*ledger, c.actor, path.string(), year, today()); });
       rep = r.report();
@@ -1088,13 +1099,13 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
         d.category = parse_category(cat);
         if (!d.category) fail(400, "bad_field", "人员类别无效", "category");
       }
-      if (auto a = field("as_of"); !a.empty()) d.as_of = Date::parse(a);
+      d.as_of = form_date("as_of");
       r = reading([&] { return registry::import_subsidy_list(*l, path.string(), o, d); });
     } else if (kind == "employee_roster") {
-      auto a = Date::parse(field("as_of"));
+      auto a = form_date("as_of");
       r = reading([&] { return registry::import_employee_roster(*l, path.string(), o, a.value_or(today())); });
     } else {
-      int year = field("year").empty() ? year_of(c) : std::stoi(field("year"));
+      int year = field("year").empty() ? year_of(c) : year_text(field("year"), "year");
       RegionCode parent = c.actor.scope;
       if (auto p = field("parent"); !p.empty()) {
         auto pr = RegionCode::parse(p);
@@ -1145,6 +1156,10 @@ table{{width:100%;border-collapse:collapse}}td{{border:1px solid #999;padding:6p
       j["subsidies"] = subs;
       j["coverage_start"] = a.has_coverage ? json(a.coverage_start.str()) : json();
       j["coverage_end"] = a.has_coverage ? json(a.coverage_end.str()) : json();
+      // A resident who can no longer pay this year must read why, not blank cover dates.
+      j["payment_status"] = std::string(payment_status_id(a.payment));
+      if (a.payment == PaymentStatus::window_closed || a.payment == PaymentStatus::undetermined)
+        j["payment_note"] = assessment_reason(*pol, a);
     }
     json rec = json::array();
     sql(*l).sql_query("SELECT p.receipt_no FROM payments p WHERE p.person = ? AND p.year = ? AND p.kind = 'payment' "
@@ -1278,12 +1293,33 @@ int Server::bind() {
 }
 
 void Server::run() {
-  impl_->http.listen_after_bind();
+  auto& i = *impl_;
+  {
+    std::lock_guard lk(i.run_mu);
+    if (i.stop_requested) {
+      i.ledger->stop();
+      return;
+    }
+    i.running = true;
+  }
+  i.http.listen_after_bind();
+  i.listen_returned = true;
   // listen_after_bind returns after stop(): the thread pool finished in-flight requests.
-  impl_->ledger->stop();
+  i.ledger->stop();
 }
 
-void Server::stop() { impl_->http.stop(); }
+void Server::stop() {
+  auto& i = *impl_;
+  {
+    std::lock_guard lk(i.run_mu);
+    i.stop_requested = true;
+    if (!i.running) return;  // run() has not started: it will see the request and return
+  }
+  // httplib's stop() does nothing before its accept loop is live (and the loop
+  // would then wait in accept() for ever): wait until it is live, or over.
+  while (!i.http.is_running() && !i.listen_returned) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  i.http.stop();
+}
 int Server::port() const { return impl_->bound_port; }
 Server::LedgerFigures Server::ledger_figures() const {
   auto f = impl_->ledger->stats();

@@ -658,6 +658,12 @@ CREATE INDEX sessions_user ON sessions(user_id);
 CREATE INDEX sessions_expires ON sessions(expires_at);
 )SQL";
 
+// Version 6: the roster's 学校所在地 (issue 12): documents admit students by
+// where their school is, so the registry must keep it to assess them.
+constexpr std::string_view kV6 = R"SQL(
+ALTER TABLE persons ADD COLUMN school_region BIGINT;
+)SQL";
+
 const std::vector<Migration> kMigrations = {
     {1, "registry: regions, households, persons, categories, enrollments, subsidy lists, "
         "employee roster, targets, import batches, audit log", kV1},
@@ -666,6 +672,7 @@ const std::vector<Migration> kMigrations = {
     {4, "registry: persons and households keyed by unique indexes (bulk loads), roster categories column, "
         "assessments", kV4, kV4Sqlite, kV4Postgres},
     {5, "server: sessions (token hash, CSRF token, idle expiry) shared by every server", kV5},
+    {6, "registry: persons.school_region (学校所在地)", kV6},
 };
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {

@@ -180,10 +180,11 @@ namespace {
 constexpr std::string_view kPersonCols[] = {
     "id_number", "name",  "birth",           "sex",            "household",   "hukou_region",
     "residence_region", "disability_grade", "event", "event_date", "employee_months", "parent_insured",
-    "deceased_on", "import_batch", "region", "categories"};
+    "deceased_on", "import_batch", "region", "categories", "school_region"};
 constexpr std::string_view kPersonSelect =
     "SELECT id_number, name, birth, sex, household, hukou_region, residence_region, disability_grade, "
-    "event, event_date, employee_months, parent_insured, deceased_on, import_batch, categories FROM persons ";
+    "event, event_date, employee_months, parent_insured, deceased_on, import_batch, categories, school_region "
+    "FROM persons ";
 
 // Roster categories: ids joined by ';' (stable across enum reorderings).
 void categories_text(CategoryMask m, std::string& out) {
@@ -223,6 +224,7 @@ Person read_person(const RowView& r) {
   p.deceased_on = r.date(12);
   p.import_batch = r.null(13) ? 0 : r.i(13);
   p.categories = r.null(14) ? 0 : parse_categories_text(r.s(14));
+  p.school_region = r.region(15);
   return p;
 }
 }  // namespace
@@ -238,7 +240,8 @@ void SqlStore::write_persons(std::span<const Person> ps_in, bool upsert) {
       "event = excluded.event, event_date = excluded.event_date, "
       "employee_months = excluded.employee_months, parent_insured = excluded.parent_insured, "
       "deceased_on = COALESCE(excluded.deceased_on, persons.deceased_on), "
-      "import_batch = excluded.import_batch, region = excluded.region, categories = excluded.categories";
+      "import_batch = excluded.import_batch, region = excluded.region, categories = excluded.categories, "
+      "school_region = excluded.school_region";
   // Parameters are built a slice at a time so a big chunk never holds a
   // second copy of itself in memory.
   constexpr size_t kSlice = 4096;
@@ -259,7 +262,8 @@ void SqlStore::write_persons(std::span<const Person> ps_in, bool upsert) {
                  p.event == Event::none ? Param() : Param(event_id(p.event)), Param(p.event_date),
                  p.employee_months >= 0 ? Param(p.employee_months) : Param(),
                  p.parent_insured >= 0 ? Param(p.parent_insured) : Param(), Param(p.deceased_on),
-                 p.import_batch ? Param(p.import_batch) : Param(), region_p(p.hukou), text_or_null(ct)});
+                 p.import_batch ? Param(p.import_batch) : Param(), region_p(p.hukou), text_or_null(ct),
+                 region_p(p.school_region)});
     }
     bulk_insert("persons", kPersonCols, ps, upsert ? kConflict : std::string_view());
   }

@@ -69,6 +69,7 @@ struct Person {
   std::string household;  // 户号, empty when unknown
   RegionCode hukou;
   RegionCode residence;   // empty when unknown
+  RegionCode school_region;  // 学校所在地 of a student, empty when unknown
   int8_t disability_grade = 0;
   Event event = Event::none;
   std::optional<Date> event_date;
@@ -201,7 +202,7 @@ struct StoredAssessment {
   std::string subsidy_rule;   // winning rule id, "" none
   std::string subsidy_mode;   // paid_on_behalf | reimbursed | ""
   std::string subsidy_lines_json = "[]";  // [{"payer":…,"amount_fen":…,"rule":…}]
-  std::string payment_status;  // not_paid | accepted | outside_window | too_late | undetermined
+  std::string payment_status;  // not_paid | accepted | outside_window | too_late | undetermined | window_closed
   std::optional<Date> coverage_start, coverage_end, waiting_until;
   std::string reason;       // Chinese, "" when nothing to say
   std::string assessed_at;  // set by the store when empty

@@ -65,6 +65,71 @@ TEST(Cli, PolicyShowIsChinese) {
   EXPECT_NE(r.out.find("10793"), std::string::npos);
 }
 
+// Issue 12 §13: `policy show` reads like the document — every part of the
+// file, with the document's own words where the engine keeps a code.
+namespace {
+// The lines of `out` from the one containing `from` up to (not including) the next blank line.
+std::string block(const std::string& out, const std::string& from) {
+  auto a = out.find(from);
+  if (a == std::string::npos) return "";
+  auto b = out.find("\n\n", a);
+  return out.substr(a, b == std::string::npos ? std::string::npos : b - a);
+}
+// One subsidy rule's lines: from its label to the next rule (a line starting with two spaces and no more).
+std::string rule_block(const std::string& out, const std::string& label) {
+  auto a = out.find(label);
+  if (a == std::string::npos) return "";
+  auto b = out.find("\n  ", a);
+  while (b != std::string::npos && out.compare(b + 3, 1, " ") == 0) b = out.find("\n  ", b + 1);
+  return out.substr(a, b == std::string::npos ? std::string::npos : b - a);
+}
+}  // namespace
+
+TEST(Cli, PolicyShowEveryPartOfTheFile) {
+  for (auto name : {"guichi", "jincheng", "urad-front-banner", "xiaoling", "xinchengzi"}) {
+    auto r = run("policy show " + policy(name));
+    ASSERT_EQ(r.code, 0) << name << r.err;
+    EXPECT_NE(r.out.find("【参保对象】"), std::string::npos) << name;
+    EXPECT_NE(r.out.find("职工医保"), std::string::npos) << name << ": excluded 职工医保参保人员";
+    EXPECT_NE(r.out.find("【退费】"), std::string::npos) << name;
+    EXPECT_NE(r.out.find("【家庭共济】"), std::string::npos) << name;
+    EXPECT_EQ(r.out.find("event_date"), std::string::npos) << name << ": coverage start in words, not ids";
+  }
+  // 乌政办发〔2023〕81号 三: "进入待遇享受期不予退费".
+  auto u = run("policy show " + policy("urad-front-banner"));
+  EXPECT_NE(block(u.out, "【退费】").find("不予退费"), std::string::npos) << u.out;
+  EXPECT_NE(block(u.out, "【退费】").find("乌政办发〔2023〕81号 方案 三"), std::string::npos) << u.out;
+  // Remarks ([[remark]]): 五 注 "断保或新参保人员…须先…参保登记，方可自主缴费".
+  EXPECT_NE(block(u.out, "【其他说明】").find("方案 五 注"), std::string::npos) << u.out;
+  EXPECT_NE(block(u.out, "【其他说明】").find("方可自主缴费"), std::string::npos) << u.out;
+  // 晋市医保发〔2023〕10号 三(三) 家庭共济账户缴费.
+  auto j = run("policy show " + policy("jincheng"));
+  auto fam = block(j.out, "【家庭共济】");
+  EXPECT_NE(fam.find("家庭共济账户"), std::string::npos) << j.out;
+  EXPECT_NE(fam.find("晋市医保发〔2023〕10号 三(三)"), std::string::npos) << j.out;
+  EXPECT_NE(j.out.find("每月1—25日"), std::string::npos) << j.out;
+  // 贵池 百岁/80岁 go by birth date and hukou, not by a department list.
+  auto g = run("policy show " + policy("guichi"));
+  auto centenarian = rule_block(g.out, "“百岁”老人全额资助");
+  ASSERT_FALSE(centenarian.empty()) << g.out;
+  EXPECT_EQ(centenarian.find("名单截止"), std::string::npos) << centenarian;
+  auto aged80 = rule_block(g.out, "80周岁及以上老年人口定额资助");
+  ASSERT_FALSE(aged80.empty()) << g.out;
+  EXPECT_EQ(aged80.find("名单截止"), std::string::npos) << aged80;
+  // …while the list-based rules keep 三.9's day.
+  EXPECT_NE(rule_block(g.out, "低保对象、重点优抚对象90%定额资助").find("名单截止 2023-08-31"), std::string::npos) << g.out;
+  EXPECT_NE(g.out.find("【代办经费】1.00"), std::string::npos);
+  EXPECT_NE(g.out.find("区政府按筹资人数每人1元补助村"), std::string::npos) << "agent fee note";
+  EXPECT_NE(g.out.find("1020"), std::string::npos) << "standard note";
+  // 城政字〔2024〕21号 五(二): 先缴后补 — the person pays 400 first, then is reimbursed.
+  auto x = run("policy show " + policy("xinchengzi"));
+  auto med = rule_block(x.out, "医疗救助对象资助参保（先缴后补）");
+  ASSERT_FALSE(med.empty()) << x.out;
+  EXPECT_NE(med.find("个人先缴 400.00"), std::string::npos) << med;
+  EXPECT_EQ(med.find("个人 —"), std::string::npos) << med;
+  EXPECT_NE(block(x.out, "【其他说明】").find("城政字〔2024〕21号 四(三)"), std::string::npos) << x.out;
+}
+
 TEST(Cli, AssessWritesGoodRowsAndReportsBadOnes) {
   std::string roster = tmp("roster.csv");
   std::ofstream(roster) << "身份证号,姓名,户号,户籍地区划,人员类别,缴费日期\n"

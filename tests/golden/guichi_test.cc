@@ -1,6 +1,8 @@
 // 贵医保组〔2023〕1号 — every figure and date rule of the document.
 #include "golden_util.h"
 
+#include "assess/report.h"
+
 using namespace canbao;
 using namespace canbao::golden;
 
@@ -126,8 +128,44 @@ TEST(Guichi, Eligibility) {
   EXPECT_FALSE(run(kG, outsider).eligible);
   outsider.residence("341702003001");
   EXPECT_TRUE(run(kG, outsider).eligible);
+  // 二.4 "池州市内高校（含职高）在校大中专学生": the school decides (issue 12 item 7, below).
   Person uni("2004-01-01", "340104100201", {Category::university_student});
+  uni.f.school_region = *RegionCode::parse("341702");
   EXPECT_TRUE(run(kG, uni).eligible);
+}
+
+// 二.3 "本区行政区划内中小学学校的在册学生" / 二.4 "池州市内高校（含职高）在校大中专学生":
+// a student is admitted regardless of hukou only when the school is there;
+// otherwise — or with no 学校所在地 — by hukou/residence, and the trace says so.
+TEST(Guichi, StudentsAdmittedWhereTheirSchoolIs) {
+  auto school = [](Person p, const char* s) { p.f.school_region = *RegionCode::parse(s); return p; };
+  auto eligibility = [](const Trace& t) {
+    for (auto& e : t) if (e.rule == "eligibility") return e.outcome;
+    return std::string();
+  };
+  const Person pupil("2012-05-01", "340104100201", {Category::student});  // 合肥 hukou
+  EXPECT_TRUE(run(kG, school(pupil, "341702100")).eligible);             // school in 贵池
+  Trace t;
+  auto out = run(kG, school(pupil, "341721"), "2023-11-01", &t);         // school in 东至县
+  EXPECT_FALSE(out.eligible);
+  EXPECT_EQ(out.ineligible, Ineligible::outside_region);
+  EXPECT_NE(eligibility(t).find("学校所在地341721不在本区"), std::string::npos) << eligibility(t);
+  t.clear();
+  out = run(kG, pupil, "2023-11-01", &t);                                 // no school given
+  EXPECT_FALSE(out.eligible);
+  EXPECT_NE(eligibility(t).find("未填学校所在地，按户籍/居住地判断"), std::string::npos) << eligibility(t);
+  // Local hukou without a school: eligible as a resident, and the trace says how it was decided.
+  t.clear();
+  EXPECT_TRUE(run(kG, Person("2012-05-01", kVillage, {Category::student}), "2023-11-01", &t).eligible);
+  EXPECT_NE(eligibility(t).find("未填学校所在地，按户籍/居住地判断"), std::string::npos) << eligibility(t);
+  // Outside hukou, school elsewhere, but a 贵池 居住证: admitted as a resident.
+  EXPECT_TRUE(run(kG, school(pupil, "341721").residence("341702003001")).eligible);
+  // 大中专: 池州市内 (青阳县 341723) yes, 合肥 no; a 中小学 pupil in 青阳县 is not "本区".
+  const Person uni("2004-01-01", "340104100201", {Category::university_student});
+  EXPECT_TRUE(run(kG, school(uni, "341723")).eligible);
+  EXPECT_FALSE(run(kG, school(uni, "340104")).eligible);
+  EXPECT_FALSE(run(kG, uni).eligible);
+  EXPECT_FALSE(run(kG, school(pupil, "341723")).eligible);
 }
 
 TEST(Guichi, CollectionWindows) {
@@ -187,8 +225,8 @@ TEST(Guichi, EventsWithinThreeMonths) {
   auto late = run(kG, Person(p).paid("2024-04-16"));
   EXPECT_EQ(late.payment, PaymentStatus::accepted);
   EXPECT_TRUE(late.has_waiting);
-  EXPECT_EQ(late.waiting_until, D("2024-07-15"));
-  EXPECT_EQ(late.coverage_start, D("2024-07-16"));
+  EXPECT_EQ(late.waiting_until, D("2024-07-16"));  // payment day not counted (民法典 201)
+  EXPECT_EQ(late.coverage_start, D("2024-07-17"));
   // Month-end: released 2023-11-30 → 3 months end 2024-02-29.
   auto r = Person("1990-01-01", kVillage).event(Event::released_from_prison, "2023-11-30");
   EXPECT_FALSE(run(kG, Person(r).paid("2024-02-29")).has_waiting);
@@ -207,12 +245,113 @@ TEST(Guichi, EmployeeInsuranceLapse) {
   EXPECT_FALSE(six.has_waiting);
   auto late = run(kG, Person(p).employee_months(24).paid("2024-09-01"));
   EXPECT_TRUE(late.has_waiting);
-  EXPECT_EQ(late.coverage_start, D("2024-12-01"));
-  EXPECT_EQ(late.waiting_until, D("2024-11-30"));
+  EXPECT_EQ(late.coverage_start, D("2024-12-02"));
+  EXPECT_EQ(late.waiting_until, D("2024-12-01"));
   auto five = run(kG, Person(p).employee_months(5).paid("2024-06-15"));
   EXPECT_EQ(five.payment, PaymentStatus::outside_window);
   // Waiting would run past the year's end: no cover this year.
   auto too_late = run(kG, Person(p).employee_months(12).paid("2024-10-15"));
   EXPECT_EQ(too_late.payment, PaymentStatus::too_late);
   EXPECT_FALSE(too_late.has_coverage);
+}
+
+// Issue 12 item 5. 附件1 四.2/四.3 "设置3个月待遇享受等待期" counted like every other duration
+// (民法典 第二百零一条、第二百零二条): the payment day is not counted, the period ends on the
+// corresponding day three months later (month end when there is none), cover starts the next day.
+TEST(Guichi, WaitingPeriodCountedLikeEveryDuration) {
+  auto d = Person("1998-01-01", kVillage).event(Event::discharged_from_army, "2024-01-15");
+  auto may = run(kG, Person(d).paid("2024-05-31"));
+  EXPECT_TRUE(may.has_waiting);
+  EXPECT_EQ(may.waiting_until, D("2024-08-31"));
+  EXPECT_EQ(may.coverage_start, D("2024-09-01"));
+  auto e = Person("1985-01-01", kVillage).event(Event::employee_insurance_ended, "2024-01-31").employee_months(12);
+  auto emp = run(kG, Person(e).paid("2024-05-31"));
+  EXPECT_EQ(emp.waiting_until, D("2024-08-31"));
+  EXPECT_EQ(emp.coverage_start, D("2024-09-01"));
+  // Month end: 2024-11-30 + 3 months has no 30th → 2025-02-28; 09-30 → 12-30, cover on 12-31.
+  auto sep = run(kG, Person(d).paid("2024-09-30"));
+  EXPECT_EQ(sep.waiting_until, D("2024-12-30"));
+  EXPECT_EQ(sep.coverage_start, D("2024-12-31"));
+  EXPECT_EQ(run(kG, Person(d).paid("2024-10-01")).payment, PaymentStatus::too_late);
+}
+
+// Issue 12 item 3. 附件1 五 (集中参保登记缴费期 2023-09-10 至 12-31), 三 (外出务工 延长到2024年2月底),
+// 四.1 ("超过 90 天参保缴费的，自参保缴费次日起享受医保待遇").
+TEST(Guichi, UnpaidAfterTheWindowsClose) {
+  auto adult = run(kG, Person("1980-01-01", kVillage), "2024-03-15");
+  EXPECT_EQ(payment_status_id(adult.payment), "window_closed");
+  EXPECT_FALSE(adult.has_coverage);
+  EXPECT_FALSE(assessment_reason(policy(kG), adult).empty());
+  // Migrant workers: the extension runs to 2024-02-29; paying today covers from tomorrow.
+  auto m = Person("1985-01-01", kVillage, {Category::migrant_worker});
+  auto feb = run(kG, m, "2024-02-10");
+  EXPECT_EQ(feb.payment, PaymentStatus::not_paid);
+  EXPECT_EQ(feb.coverage_start, D("2024-02-11"));
+  EXPECT_EQ(payment_status_id(run(kG, m, "2024-03-15").payment), "window_closed");
+  // A baby born 2024-03-01, unpaid on 2024-08-01: still payable (over 90 days), cover from the
+  // day after payment — never from 2024-01-01, never before birth.
+  auto baby = run(kG, Person("2024-03-01", kVillage), "2024-08-01");
+  EXPECT_EQ(baby.payment, PaymentStatus::not_paid);
+  EXPECT_EQ(baby.coverage_start, D("2024-08-02"));
+  auto young = run(kG, Person("2024-03-01", kVillage), "2024-04-01");
+  EXPECT_EQ(young.coverage_start, D("2024-03-01"));
+  // A discharged soldier within 3 months may still enrol after the window.
+  auto soldier = run(kG, Person("1998-01-01", kVillage).event(Event::discharged_from_army, "2024-03-10"), "2024-04-20");
+  EXPECT_EQ(soldier.payment, PaymentStatus::not_paid);
+  EXPECT_EQ(soldier.coverage_start, D("2024-04-01"));
+}
+
+// 三.9 "享受政府资助参保人群以区直职能部门2023年8月31日确认的数据为准，9月1日后特殊群体属性的变更，
+// 不享受今年政府资助参保政策": a 动态新增 event or a birth after 08-31 proves the change came later.
+TEST(Guichi, ChangeAfterAugust31ByEventOrBirthGetsNoSubsidy) {
+  Person added("1970-01-01", kVillage, {Category::minimum_living});
+  added.event(Event::newly_special, "2023-10-15");
+  Trace t;
+  auto a = run(kG, Person(added).paid("2023-11-01"), "2023-11-01", &t);
+  EXPECT_EQ(a.subsidy.fen, 0);
+  EXPECT_EQ(a.due.fen, 38000);
+  EXPECT_EQ(winner(kG, a), "");
+  bool why = false;
+  for (auto& e : t)
+    why = why || (e.outcome.find("动态新增") != std::string::npos && e.outcome.find("2023-08-31") != std::string::npos);
+  EXPECT_TRUE(why);
+  // 四.2 still holds: paid within 3 months of the 动态新增 day, no waiting, cover from the payment month.
+  auto jan = run(kG, Person(added).paid("2024-01-10"), "2024-01-10");
+  EXPECT_EQ(jan.payment, PaymentStatus::accepted);
+  EXPECT_FALSE(jan.has_waiting);
+  EXPECT_EQ(jan.coverage_start, D("2024-01-01"));
+  EXPECT_EQ(jan.due.fen, 38000);
+  // Added on 08-31 itself: on the confirmed data, the subsidy stands.
+  Person on_time("1970-01-01", kVillage, {Category::minimum_living});
+  on_time.event(Event::newly_special, "2023-08-31");
+  EXPECT_EQ(run(kG, on_time).subsidy.fen, 34200);
+  // Born after 08-31: every category came after the list day.
+  Person baby("2023-09-15", kVillage, {Category::minimum_living});
+  Trace tb;
+  auto b = run(kG, baby, "2023-11-01", &tb);
+  EXPECT_EQ(b.subsidy.fen, 0);
+  EXPECT_EQ(b.due.fen, 38000);
+  bool born = false;
+  for (auto& e : tb) born = born || (e.outcome.find("出生") != std::string::npos && e.outcome.find("2023-08-31") != std::string::npos);
+  EXPECT_TRUE(born);
+  EXPECT_EQ(run(kG, Person("2023-08-31", kVillage, {Category::minimum_living})).subsidy.fen, 34200);
+}
+
+// 三.4 "重度残疾人（指残疾等级为一级、二级）": without a grade the 228 cannot be decided.
+TEST(Guichi, SevereDisabilityWithoutGradeIsFlagged) {
+  Person p("1970-05-05", kVillage, {Category::severe_disability});
+  Trace t;
+  auto a = run(kG, p, "2023-11-01", &t);
+  EXPECT_EQ(a.subsidy.fen, 0);
+  EXPECT_EQ(a.due.fen, 38000);
+  EXPECT_NE(assessment_reason(policy(kG), a).find("需核实残疾等级"), std::string::npos);
+  bool traced = false;
+  for (auto& e : t) traced = traced || e.outcome.find("需核实残疾等级") != std::string::npos;
+  EXPECT_TRUE(traced);
+  // A higher subsidy makes the grade moot: no flag.
+  Person both("1970-05-05", kVillage, {Category::severe_disability, Category::minimum_living});
+  auto b = run(kG, both);
+  EXPECT_EQ(b.subsidy.fen, 34200);
+  EXPECT_EQ(assessment_reason(policy(kG), b).find("需核实残疾等级"), std::string::npos);
+  EXPECT_EQ(run(kG, Person(p).grade(2)).subsidy.fen, 22800);
 }

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/id_number.h"
 #include "ledger/ledger.h"
 #include "ledger/pool.h"
 #include "server/fixture.h"
@@ -262,6 +263,81 @@ TEST_F(LedgerFixture, SameKeyStressManyRounds) {
     EXPECT_EQ(fresh, 1) << "round " << round;
   }
   EXPECT_EQ(count("SELECT COUNT(*) FROM payments WHERE kind = 'payment'"), 12);
+}
+
+// Issue 12 item 6 — 乌政办发〔2023〕81号 方案 五 注: "断保或新参保人员（2023年前未在乌拉特前旗参加
+// 居民医保的人员）经医保经办机构或…服务站（点）进行参保登记后，方可进行自主缴费". The registry
+// knows who was insured here last year from that year's enrollments.
+TEST_F(LedgerFixture, NewOrLapsedMustRegisterBeforePayingByThemselves) {
+  const RegionCode village = *RegionCode::parse("150823100201");
+  auto id_of = [](int seq) {
+    std::string s17 = fmt::format("15082319800101{:03d}", seq);
+    return s17 + IdNumber::check_char(s17);
+  };
+  const std::string fresh = id_of(11), renewing = id_of(21), late = id_of(31), early = id_of(41);
+  {
+    auto st = store::open_store(db);
+    std::vector<store::Household> hs;
+    std::vector<store::Person> ps;
+    for (auto& id : {fresh, renewing, late, early}) {
+      store::Person p;
+      p.id_number = id;
+      p.name = "乌拉特" + id.substr(14, 3);
+      p.birth = Date::from_ymd(1980, 1, 1);
+      p.household = "HU" + id.substr(14, 3);
+      p.hukou = village;
+      hs.push_back({p.household, village, id});
+      ps.push_back(p);
+    }
+    auto tx = st->transaction();
+    st->put_households(hs);
+    st->put_persons(ps);
+    auto enroll = [&](const std::string& id, int year, std::optional<Date> reg, std::optional<Date> paid) {
+      store::Enrollment e;
+      e.person = id;
+      e.year = year;
+      e.place = village;
+      e.status = paid ? store::EnrollmentStatus::paid : store::EnrollmentStatus::registered;
+      e.registered_on = reg;
+      e.paid_on = paid;
+      st->add_enrollment(e);
+    };
+    enroll(renewing, 2023, Date::from_ymd(2022, 10, 1), Date::from_ymd(2022, 10, 1));  // 续费: insured here last year
+    enroll(late, 2024, Date::from_ymd(2023, 11, 10), std::nullopt);                    // new, registered 11-10
+    enroll(early, 2024, Date::from_ymd(2023, 10, 1), std::nullopt);                    // new, registered 10-01
+    tx.commit();
+  }
+  ledger::Actor admin;
+  auto pay = [&](const std::string& id, const char* channel, Date day) {
+    ledger::PaymentRequest r;
+    r.idempotency_key = fmt::format("reg-{}-{}-{}", id, channel, day.str());
+    r.person = id;
+    r.year = 2024;
+    r.amount_fen = 40000;
+    r.channel = channel;
+    r.paid_on = day;
+    return led->pay(admin, r, today);
+  };
+  // New, not registered for the year, paying on WeChat: refused with the document's words.
+  auto o = pay(fresh, "wechat", today);
+  ASSERT_FALSE(o.ok);
+  EXPECT_EQ(o.refusal.http, 422);
+  EXPECT_EQ(o.refusal.code, "registration_required");
+  EXPECT_NE(o.refusal.message.find("断保或新参保人员"), std::string::npos) << o.refusal.message;
+  EXPECT_NE(o.refusal.message.find("乌政办发〔2023〕81号 方案 五 注"), std::string::npos) << o.refusal.message;
+  EXPECT_EQ(o.refusal.details["cite"], "乌政办发〔2023〕81号 方案 五 注");
+  EXPECT_EQ(pay(fresh, "tax_hall", today).refusal.code, "registration_required");
+  // A renewing resident without this year's enrollment gets the general refusal.
+  EXPECT_EQ(pay(renewing, "wechat", today).refusal.code, "not_enrolled");
+  // Registered on 11-10: a self-service payment dated 11-05 is refused, from 11-10 on it is taken.
+  auto before = pay(late, "alipay", Date::from_ymd(2023, 11, 5));
+  EXPECT_EQ(before.refusal.code, "registration_required") << before.refusal.message;
+  EXPECT_NE(before.refusal.message.find("早于参保登记日期 2023-11-10"), std::string::npos) << before.refusal.message;
+  auto after = pay(late, "alipay", Date::from_ymd(2023, 11, 10));
+  EXPECT_TRUE(after.ok) << after.refusal.code << " " << after.refusal.message;
+  // Registered first: paid by themselves without trouble.
+  auto ok = pay(early, "wechat", today);
+  EXPECT_TRUE(ok.ok) << ok.refusal.code << " " << ok.refusal.message;
 }
 
 }  // namespace

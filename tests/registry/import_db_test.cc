@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <xlsxwriter.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -12,6 +13,7 @@
 #include "registry/assess_db.h"
 #include "registry/import.h"
 #include "registry/regions.h"
+#include "io/roster.h"
 
 using namespace canbao;
 using namespace canbao::registry;
@@ -156,6 +158,34 @@ TEST_P(ImportDbTest, RejectedBatchLeavesFilledRegistryUnchanged) {
   EXPECT_TRUE(rp.committed);
   EXPECT_EQ(rp.rows_written, 2);
   EXPECT_EQ(st_->person(kF)->name, "改名");
+}
+
+// Issue 12 items 6, 7, 14: the importer reads 学校所在地 (stored on the person,
+// so `assess --db` and the server see it) and checks 上年本地参保, with the
+// assess reader's messages; a bad division code says what is accepted.
+TEST_P(ImportDbTest, SchoolRegionAndInsuredLastYearColumns) {
+  Cleanup c;
+  std::string head = "身份证号,姓名,户号,户籍地区划,学校所在地,上年本地参保\n";
+  auto good = write_text(c, ".csv", head + kC + ",张小,H1,341702100201,341721,否\n" + kF + ",张三,H1,341702100201,,是\n");
+  auto r = import_roster(*st_, good, opts());
+  ASSERT_TRUE(r.committed) << (r.problems.empty() ? "" : r.problems[0].reason);
+  EXPECT_EQ(st_->person(kC)->school_region.str(), "341721");
+  EXPECT_TRUE(st_->person(kF)->school_region.empty());
+  auto bad = write_text(c, ".csv", head + kM + ",李四,H2,34170,34170,也许\n");
+  auto rb = import_roster(*st_, bad, opts());
+  EXPECT_FALSE(rb.committed);
+  ASSERT_EQ(rb.problems.size(), 3u);
+  EXPECT_EQ(rb.problems[0].column, "户籍地区划");
+  EXPECT_EQ(rb.problems[0].reason, io::kBadRegionZh);
+  EXPECT_NE(rb.problems[0].reason.find("2、4、6、9或12位"), std::string::npos);
+  EXPECT_EQ(rb.problems[1].column, "学校所在地");
+  EXPECT_EQ(rb.problems[1].reason, io::kBadRegionZh);
+  EXPECT_EQ(rb.problems[2].column, "上年本地参保");
+  EXPECT_EQ(rb.problems[2].reason, io::kBadInsuredLastYearZh);
+  // The template carries the new headers.
+  auto h = import_template_header("roster");
+  EXPECT_NE(std::find(h.begin(), h.end(), "学校所在地"), h.end());
+  EXPECT_NE(std::find(h.begin(), h.end(), "上年本地参保"), h.end());
 }
 
 TEST_P(ImportDbTest, RejectedFirstLoadRestoresIndexes) {

@@ -165,3 +165,47 @@ TEST(Roster, CategoryCellSeparators) {
                    bit(Category::orphan));
   EXPECT_FALSE(parse_categories_cell("低保对象@2023-13-01", m, d, bad));
 }
+
+// Issue 12 item 14: the message says which codes are accepted (9-digit township codes are).
+TEST(Roster, BadDivisionCodeSaysWhatIsAccepted) {
+  auto r = read_all(write_file("region9.csv", "id_number,name,household_id,hukou_region\n" + kGood + ",张,H1,34170\n" +
+                                                  kGood + ",李,H1,341702100\n"));
+  ASSERT_EQ(r.good.size(), 1u);
+  EXPECT_EQ(r.good[0].hukou.str(), "341702100");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].reason_zh.find("2、4、6、9或12位"), std::string::npos) << r.errors[0].str_zh();
+  EXPECT_NE(r.errors[0].reason_en.find("2, 4, 6, 9 or 12 digits"), std::string::npos) << r.errors[0].str();
+}
+
+// Issue 12 items 6 and 7: 学校所在地 and 上年本地参保, Chinese or English headers.
+TEST(Roster, SchoolRegionAndInsuredLastYear) {
+  auto zh = read_all(write_file("school_zh.csv", "身份证号,姓名,户号,户籍地区划,学校所在地,上年本地参保\n" + kGood +
+                                                    ",张,H1,341702100201,341721,否\n" + kGood + ",李,H1,341702100201,,是\n" +
+                                                    kGood + ",王,H1,341702100201,,\n"));
+  ASSERT_EQ(zh.errors.size(), 0u) << zh.errors[0].str();
+  ASSERT_EQ(zh.good.size(), 3u);
+  EXPECT_EQ(zh.good[0].facts().school_region.str(), "341721");
+  EXPECT_EQ(zh.good[0].facts().insured_last_year, 0);
+  EXPECT_TRUE(zh.good[1].facts().school_region.empty());
+  EXPECT_EQ(zh.good[1].facts().insured_last_year, 1);
+  EXPECT_EQ(zh.good[2].facts().insured_last_year, -1);
+  auto en = read_all(write_file("school_en.csv", "id_number,name,household_id,hukou_region,school_region,insured_last_year\n" +
+                                                    kGood + ",张,H1,341702100201,341702100,no\n" + kGood +
+                                                    ",李,H1,341702100201,34170,maybe\n"));
+  ASSERT_EQ(en.good.size(), 1u);
+  EXPECT_EQ(en.good[0].school.str(), "341702100");
+  EXPECT_EQ(en.good[0].insured_last_year, 0);
+  ASSERT_EQ(en.errors.size(), 2u);
+  EXPECT_EQ(en.errors[0].column, "school_region");
+  EXPECT_EQ(en.errors[0].reason_zh, kBadRegionZh);
+  EXPECT_EQ(en.errors[1].column, "insured_last_year");
+  EXPECT_EQ(en.errors[1].reason_zh, "上年本地参保应为“是”或“否”");
+  // The columnar batch path carries both.
+  std::vector<RowError> errs;
+  auto cols = read_roster_columns(write_file("school_cols.csv", "身份证号,姓名,户号,户籍地区划,学校所在地,上年本地参保\n" +
+                                                                 kGood + ",张,H1,341702100201,341721,否\n"),
+                                  *Date::parse("2024-06-30"), errs);
+  ASSERT_EQ(cols.size(), 1u);
+  EXPECT_EQ(cols.facts(0).school_region.str(), "341721");
+  EXPECT_EQ(cols.facts(0).insured_last_year, 0);
+}

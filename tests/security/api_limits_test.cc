@@ -186,6 +186,25 @@ TEST_P(ApiLimits, QueryDatesAreChecked) {
   EXPECT_EQ(a->get("/api/v1/payments?from=2023-11-01&to=2023-11-30").first, 200);
 }
 
+// Finding 13 on the write routes: an id past int64 names nothing (404, not a
+// 500 from std::stoll); a form field year that is no year is a 400 (was stoi → 500).
+TEST_P(ApiLimits, HugeIdsOnWriteRoutesAndFormYears) {
+  auto a = as("admin");
+  const std::string huge = "99999999999999999999999";
+  EXPECT_EQ(a->post("/api/v1/payments/" + huge + "/reverse", {{"reason", "x"}, {"idempotency_key", "h1"}}).first, 404);
+  EXPECT_EQ(a->post("/api/v1/enrollments/" + huge + "/suspend", {{"reason", "x"}}).first, 404);
+  EXPECT_EQ(a->post("/api/v1/users/" + huge + "/reset-password", json::object()).first, 404);
+  EXPECT_EQ(a->post("/api/v1/users/" + huge + "/disable", json::object()).first, 404);
+  httplib::MultipartFormDataItems items = {{"file", "身份证号,姓名\n", "tax.csv", "text/csv"}, {"year", "abc", "", ""}};
+  auto [s1, e1] = a->post_multipart("/api/v1/imports/payments", items);
+  EXPECT_EQ(s1, 400) << e1.dump();
+  EXPECT_EQ(e1["error"]["field"], "year");
+  items[1].content = "4294969320";
+  EXPECT_EQ(a->post_multipart("/api/v1/imports/targets", items).first, 400);
+  items[1] = {"as_of", "2023-02-30", "", ""};
+  EXPECT_EQ(a->post_multipart("/api/v1/imports/employee_roster", items).first, 400);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ApiLimits, ::testing::Values("sqlite", "postgresql"));
 
 }  // namespace

@@ -200,6 +200,53 @@ TEST_P(PolicyApiTest, PolicyShowsEverySubsidyRuleWithItsCite) {
   EXPECT_EQ(p["windows"][0]["open"], "2023-09-10");
 }
 
+// Issue 12 §13: every part of the file, as new keys next to the old ones.
+TEST_P(PolicyApiTest, PolicyShowsEligibilityRefundFamilyAccountAndRemarks) {
+  auto a = as("va");
+  std::map<std::string, json> p;
+  for (const char* id : {"guichi-2024", "jincheng-2024", "urad-front-banner-2024", "xiaoling-2024", "xinchengzi-2024"}) {
+    auto [s, j] = a->get(std::string("/api/v1/policies/") + id);
+    ASSERT_EQ(s, 200) << j.dump();
+    for (auto key : {"eligibility", "refund", "family_account", "remarks"}) EXPECT_TRUE(j.contains(key)) << id << " " << key;
+    EXPECT_FALSE(j["eligibility"]["text"].get<std::string>().empty()) << id;
+    EXPECT_NE(j["eligibility"]["text"].get<std::string>().find("职工医保"), std::string::npos) << id;
+    EXPECT_EQ(j["eligibility"]["excluded"], json::array({"employee_insured"})) << id;
+    p[id] = j;
+  }
+  // 乌政办发〔2023〕81号 三 "进入待遇享受期不予退费".
+  auto& u = p["urad-front-banner-2024"];
+  EXPECT_EQ(u["refund"]["rule"], "not_after_coverage_start");
+  EXPECT_NE(u["refund"]["text"].get<std::string>().find("不予退费"), std::string::npos) << u["refund"].dump();
+  EXPECT_NE(u["refund"]["note"].get<std::string>().find("不予退费"), std::string::npos) << u["refund"].dump();
+  ASSERT_EQ(u["remarks"].size(), 2u) << u["remarks"].dump();
+  EXPECT_EQ(u["remarks"][1]["cite"], "乌政办发〔2023〕81号 方案 五 注");
+  EXPECT_NE(u["remarks"][1]["note"].get<std::string>().find("方可自主缴费"), std::string::npos);
+  EXPECT_EQ(p["guichi-2024"]["refund"]["rule"], "unspecified");
+  EXPECT_TRUE(p["guichi-2024"]["remarks"].empty());
+  // 晋市医保发〔2023〕10号 三(三) 家庭共济账户缴费.
+  auto& fam = p["jincheng-2024"]["family_account"];
+  EXPECT_EQ(fam["allowed"], true) << fam.dump();
+  EXPECT_EQ(fam["cite"], "晋市医保发〔2023〕10号 三(三)");
+  EXPECT_NE(fam["text"].get<std::string>().find("家庭共济账户"), std::string::npos) << fam.dump();
+  EXPECT_EQ(p["guichi-2024"]["family_account"]["allowed"], false);
+  // 贵池 百岁/80岁 go by birth date and hukou: no list day; 低保 keeps 三.9's.
+  for (auto& r : p["guichi-2024"]["subsidies"]) {
+    if (r["id"] == "centenarian" || r["id"] == "aged_80") {
+      EXPECT_TRUE(r["as_of"].is_null()) << r.dump();
+      EXPECT_TRUE(r["list_as_of"].is_null()) << r.dump();
+    }
+    if (r["id"] == "minimum_living_veteran") {
+      EXPECT_EQ(r["list_as_of"], "2023-08-31");
+    }
+  }
+  // 城政字〔2024〕21号 五(二) 先缴后补: the person pays the full 400 first.
+  auto& x = p["xinchengzi-2024"]["subsidies"][0];
+  EXPECT_EQ(x["mode"], "reimbursed");
+  EXPECT_EQ(x["individual_fen"], 40000) << x.dump();
+  EXPECT_NE(x["individual_text"].get<std::string>().find("个人先缴 400.00"), std::string::npos) << x.dump();
+  EXPECT_EQ(p["xinchengzi-2024"]["remarks"][0]["cite"], "城政字〔2024〕21号 四(三)");
+}
+
 TEST_P(PolicyApiTest, DiffGuichiJinchengSameStandardDifferentSubsidies) {
   auto a = as("aud");
   auto [s, d] = a->get("/api/v1/policies/diff?a=guichi-2024&b=jincheng-2024");

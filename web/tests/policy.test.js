@@ -80,3 +80,36 @@ describe('diff and what-if', () => {
     expect(w.individual_change_fen).toBe(3)
   })
 })
+
+describe('policy view: every part of the file (issue 12 §13)', () => {
+  const server = {
+    id: 'urad-front-banner-2024', standard_fen: 40000,
+    eligibility: { hukou_or_residence_in: ['150823'], regardless_of_place: [], excluded: ['employee_insured'], text: '户籍或居住地在乌拉特前旗；不含：已参加职工医保人员', cite: 'e', note: 'n' },
+    refund: { rule: 'not_after_coverage_start', text: '进入待遇享受期（2024-01-01起）后不予退费', cite: '乌政办发〔2023〕81号 方案 三', note: '进入待遇享受期不予退费' },
+    family_account: { allowed: true, text: '可通过家庭共济账户缴费', cite: '晋市医保发〔2023〕10号 三(三)', note: null },
+    remarks: [{ cite: '乌政办发〔2023〕81号 方案 五 注', note: '须先参保登记，方可自主缴费' }],
+    subsidies: [
+      { id: 'centenarian', label: '百岁', amount_fen: 38000, as_of: null, list_as_of: null, mode: 'paid_on_behalf', payers: [], cite: 'c' },
+      { id: 'medical_assistance', label: '医疗救助', amount_fen: null, individual_fen: 40000, individual_text: '个人先缴 400.00，再补 需本地配置', mode: 'reimbursed', payers: [], cite: 'c' },
+    ],
+  }
+  it('reads eligibility text, refund note, family account and remarks', () => {
+    const v = policyView(server)
+    expect(v.eligibility).toMatchObject({ text: '户籍或居住地在乌拉特前旗；不含：已参加职工医保人员', note: 'n', excluded: ['employee_insured'] })
+    expect(v.refund).toMatchObject({ text: '进入待遇享受期（2024-01-01起）后不予退费', note: '进入待遇享受期不予退费' })
+    expect(v.family_account).toEqual({ allowed: true, text: '可通过家庭共济账户缴费', cite: '晋市医保发〔2023〕10号 三(三)', note: '' })
+    expect(v.remarks).toEqual([{ cite: '乌政办发〔2023〕81号 方案 五 注', note: '须先参保登记，方可自主缴费' }])
+    expect(policyView({ ...server, registration: { before_self_payment: 'new_or_lapsed', text: '断保或新参保人员…方可进行自主缴费', cite: '五 注', note: null } }).registration).toEqual({ text: '断保或新参保人员…方可进行自主缴费', cite: '五 注', note: '' })
+  })
+  it('no list day where the rule reads no list; 先缴后补 text', () => {
+    const v = policyView(server)
+    expect(v.subsidies[0].list_as_of).toBe('')
+    expect(v.subsidies[1]).toMatchObject({ individual_fen: 40000, individual_text: '个人先缴 400.00，再补 需本地配置' })
+  })
+  it('older servers: no family_account or remarks keys', () => {
+    const v = policyView({ id: 'x' })
+    expect(v.family_account).toBeNull()
+    expect(v.remarks).toEqual([])
+    expect(v.registration).toBeNull()
+  })
+})

@@ -110,6 +110,7 @@ export const PAYMENT_STATUS = {
   outside_window: { label: '不在征缴期', type: 'danger' },
   too_late: { label: '过晚：待遇期内无法享受', type: 'danger' },
   undetermined: { label: '文件未明确截止日', type: 'warning' },
+  window_closed: { label: '征缴期已结束：本年度无法参保', type: 'danger' },
 }
 
 export const SEX = { M: '男', F: '女', '1': '男', '2': '女' }
