@@ -884,8 +884,13 @@ bool check_window(const Policy& pol, const Assessment& a, Date day, Refusal& ref
       ref = refusal(422, "too_late", fmt::format("缴费日期 {} 过晚：待遇享受期将在生效前结束", day.str()), "paid_on", det);
       return false;
     case PaymentStatus::undetermined:
+      // Two documents leave the time open in different ways: 乌拉特前旗 names
+      // no closing day; its 单纯低保户 pay "具体缴费时间另行通知".
       ref = refusal(422, "undetermined",
-                    fmt::format("政策文件未规定集中征缴期截止日，{} 的缴费需本地确认后办理", day.str()), "paid_on", det);
+                    (a.open & open_personal_window)
+                        ? fmt::format("{} 的缴费需本地确认后办理：{}", day.str(), assessment_reason(pol, a))
+                        : fmt::format("政策文件未规定集中征缴期截止日，{} 的缴费需本地确认后办理", day.str()),
+                    "paid_on", det);
       return false;
     default:
       ref = refusal(422, "outside_window", fmt::format("缴费日期 {} 无法确认是否可以缴费", day.str()), "paid_on", det);

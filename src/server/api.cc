@@ -1,5 +1,8 @@
 #include "server/api.h"
 
+#include <charconv>
+#include <optional>
+
 #include <fmt/format.h>
 #include <sodium.h>
 
@@ -265,32 +268,29 @@ std::optional<Date> Api::date_field(const json& j, const char* k) {
 
 std::string Api::qp(Ctx& c, const char* k) { return c.req.has_param(k) ? c.req.get_param_value(k) : ""; }
 
+namespace {
+// The whole text as a decimal integer (no sign games, no trailing bytes, no overflow).
+std::optional<int64_t> whole_int(std::string_view v) {
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size() || v.empty()) return std::nullopt;
+  return n;
+}
+}  // namespace
+
 int64_t Api::qint(Ctx& c, const char* k, int64_t def, int64_t min, int64_t max) {
   auto v = qp(c, k);
   if (v.empty()) return def;
-  int64_t n = 0;
-  try {
-    size_t used = 0;
-    n = std::stoll(v, &used);
-    if (used != v.size()) throw std::invalid_argument(v);
-  } catch (...) {
-    fail(400, "bad_field", fmt::format("参数 {} 须为整数", k), k);
-  }
-  if (n < min || n > max) fail(400, "bad_field", fmt::format("参数 {} 超出范围（{}–{}）", k, min, max), k);
-  return n;
+  auto n = whole_int(v);
+  if (!n) fail(400, "bad_field", fmt::format("参数 {} 须为整数", k), k);
+  if (*n < min || *n > max) fail(400, "bad_field", fmt::format("参数 {} 超出范围（{}–{}）", k, min, max), k);
+  return *n;
 }
 
 int Api::year_text(const std::string& v, const char* k) {
-  int64_t n = 0;
-  try {
-    size_t used = 0;
-    n = std::stoll(v, &used);
-    if (used != v.size()) throw std::invalid_argument(v);
-  } catch (...) {
-    n = 0;
-  }
-  if (n < 2000 || n > 2199) fail(400, "bad_field", fmt::format("{} 须为年度（2000–2199），如 2024", k), k);
-  return int(n);
+  auto n = whole_int(v);
+  if (!n || *n < 2000 || *n > 2199) fail(400, "bad_field", fmt::format("{} 须为年度（2000–2199），如 2024", k), k);
+  return int(*n);
 }
 
 int Api::qyear(Ctx& c) {

@@ -341,3 +341,68 @@ TEST_F(LedgerFixture, NewOrLapsedMustRegisterBeforePayingByThemselves) {
 }
 
 }  // namespace
+
+namespace {
+
+// Issue 12, item 8: where 肖岭's document names no department for a subsidy
+// (民政办 only provides the lists), the amount stands and the person pays
+// their share, but no 代缴 row is written for a payer that does not exist,
+// and nobody can record a subsidy under the placeholder name.
+TEST_F(LedgerFixture, UnconfiguredPayerWritesNoDepartmentRow) {
+  const RegionCode village = *RegionCode::parse("421223200201");
+  std::string id;
+  {
+    auto l = pool->lease();
+    auto& st = *l;
+    st.put_regions(std::vector<store::Region>{{*RegionCode::parse("421223"), "崇阳县"},
+                                              {*RegionCode::parse("421223200"), "肖岭乡"},
+                                              {village, "白马村"}});
+    const std::string s17 = "42122319700505012";  // born 1970-05-05 in 崇阳县
+    id = s17 + IdNumber::check_char(s17);
+    store::Person p;
+    p.id_number = id;
+    p.name = "低保户";
+    p.birth = Date::from_ymd(1970, 5, 5);
+    p.household = "HX-1";
+    p.hukou = village;
+    auto tx = st.transaction();
+    st.put_households(std::vector<store::Household>{{p.household, village, id}});
+    st.put_persons(std::vector<store::Person>{p});
+    store::Enrollment e;
+    e.person = id;
+    e.year = 2024;
+    e.place = village;
+    e.status = store::EnrollmentStatus::registered;
+    e.registered_on = Date::from_ymd(2023, 10, 20);
+    st.add_enrollment(e);
+    store::PersonCategory pc;
+    pc.person = id;
+    pc.category = Category::minimum_living;
+    pc.source = "roster";
+    pc.region = village;
+    st.add_categories(std::span(&pc, 1));
+    tx.commit();
+  }
+  ledger::Actor admin;
+  ledger::PaymentRequest r;
+  r.idempotency_key = "xl-dibao";
+  r.person = id;
+  r.year = 2024;
+  r.amount_fen = 3800;  // 380 − 342
+  r.channel = "village_collector";
+  auto o = led->pay(admin, r, today);
+  ASSERT_TRUE(o.ok) << o.refusal.code << " " << o.refusal.message;
+  EXPECT_TRUE(o.children.empty());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments WHERE kind = 'subsidy'"), 0);
+  ledger::SubsidyRequest s;
+  s.idempotency_key = "xl-dibao-sub";
+  s.person = id;
+  s.year = 2024;
+  s.amount_fen = 34200;
+  s.payer_name = "需本地配置";
+  auto so = led->subsidy(admin, s, today);
+  EXPECT_FALSE(so.ok);
+  EXPECT_EQ(so.refusal.code, "not_eligible");
+}
+
+}  // namespace
