@@ -227,10 +227,11 @@ Q() { psql -X -At -h 127.0.0.1 -p "$P2" -U canbao -d canbao -c "$1"; }
 ACKED=$(acked)
 FOUND=0
 if (( ACKED > 0 )); then
-  FOUND=$(Q "SELECT count(DISTINCT p.idem_key) FROM payments p WHERE p.kind = 'payment' AND p.idem_key IN ($(cut -f1 "$ACK" | sed "s/.*/'&'/" | paste -sd,))")
+  # Keys are stored per issuing user's region scope ("341702|key", docs/api.md).
+  FOUND=$(Q "SELECT count(DISTINCT p.idem_key) FROM payments p WHERE p.kind = 'payment' AND regexp_replace(p.idem_key, '^[0-9]+[|]', '') IN ($(cut -f1 "$ACK" | sed "s/.*/'&'/" | paste -sd,))")
 fi
 DUPS=$(Q "SELECT count(*) FROM (SELECT idem_key FROM payments GROUP BY idem_key HAVING count(*) > 1) d")
-TOTAL=$(Q "SELECT count(*) FROM payments WHERE kind = 'payment' AND idem_key LIKE 'failover-%'")
+TOTAL=$(Q "SELECT count(*) FROM payments WHERE kind = 'payment' AND regexp_replace(idem_key, '^[0-9]+[|]', '') LIKE 'failover-%'")
 LOST=$((ACKED - FOUND))
 # Fail-over gap: the longest stretch without any payment acknowledged, from the SIGKILL of the
 # primary on (the promotion, which Patroni would do after its TTL, comes 1 s after the kill here),
