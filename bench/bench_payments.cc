@@ -36,7 +36,7 @@
 #include <sys/resource.h>
 
 #include "server/auth.h"
-#include "server/fixture.h"
+#include "support/fixture.h"
 #include "server/server.h"
 #include "store/sql_store.h"
 

@@ -1,6 +1,6 @@
 // libFuzzer target over the HTTP routing and JSON bodies (issue 11): one
 // in-process `canbao serve` on a temporary SQLite database with the test
-// registry of server/fixture.h, started once; each input is one request over
+// registry of tests/support/fixture.h, started once; each input is one request over
 // loopback. Any answer but a 5xx (503 store_unavailable is a retry, not a
 // bug) is fine; a 5xx, no answer, or a sanitizer report is a finding.
 //
@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "server/auth.h"
-#include "server/fixture.h"
+#include "support/fixture.h"
 #include "server/server.h"
 #include "store/store.h"
 

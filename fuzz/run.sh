@@ -27,7 +27,7 @@ $CXX $FLAGS "$ROOT/fuzz/fuzz_xlsx.cc" $IO $LIBS -o "$OUT/fuzz_xlsx"
 # The server for fuzz_http. The httplib defines must match Debian's compiled
 # libcpp-httplib (they change its classes' layout).
 SRV_FLAGS="-std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
-  -I$ROOT/src -I/usr/include/postgresql $(pkg-config --cflags cpp-httplib libzip xlsxwriter libsodium tomlplusplus) \
+  -I$ROOT/src -I$ROOT/tests -I/usr/include/postgresql $(pkg-config --cflags cpp-httplib libzip xlsxwriter libsodium tomlplusplus) \
   -DCANBAO_SOURCE_DIR=\"$ROOT\""
 SRV_LIBS="$(pkg-config --libs cpp-httplib libzip xlsxwriter libsodium tomlplusplus) -lfmt -lpugixml -lsqlite3 -lpq -lpthread"
 export CXX SRV_FLAGS ROOT OUT
@@ -40,7 +40,9 @@ for o in "$OUT"/obj-http/*.o; do
   s="$ROOT/src/$(basename "$o" .o | sed 's|_|/|')"
   [ -f "$s" ] || rm -f "$o"
 done
-$CXX $SRV_FLAGS -fsanitize=fuzzer "$ROOT/fuzz/fuzz_http.cc" "$OUT"/obj-http/*.o $SRV_LIBS -o "$OUT/fuzz_http"
+# The registry fixture lives with the tests (tests/support), not in the shipped libraries.
+$CXX $SRV_FLAGS -fsanitize=fuzzer "$ROOT/fuzz/fuzz_http.cc" "$ROOT/tests/support/fixture.cc" "$OUT"/obj-http/*.o \
+  $SRV_LIBS -o "$OUT/fuzz_http"
 
 # Seeds: small CSVs in each shape, and the committed workbook fixtures.
 printf '\001a,b\n"x,""y""",2\r\n\n1\n' > "$OUT/corpus/csv/seed1"

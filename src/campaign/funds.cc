@@ -5,14 +5,11 @@
 #include <map>
 
 #include "campaign/progress.h"
-#include "campaign/util.h"
 #include "core/money.h"
 #include "io/xlsx_writer.h"
+#include "store/campaign_store.h"
 
 namespace canbao::campaign {
-
-using store::detail::RowView;
-using store::detail::region_range;
 
 namespace {
 std::string yuan(int64_t fen) { return Money::from_fen(fen).yuan(); }
@@ -25,8 +22,7 @@ FundsReport fund_flows(store::Store& st, int year, RegionCode scope, const Polic
   FundsReport f;
   f.year = year;
   f.scope = scope;
-  auto& s = sql(st);
-  auto [lo, hi] = region_range(scope);
+  auto& cs = st.campaign();
   Counts c = counter_totals(st, scope, year);
   f.insured = c.paid;
   if (policy) {
@@ -41,31 +37,19 @@ FundsReport fund_flows(store::Store& st, int year, RegionCode scope, const Polic
   }
   f.fiscal_total_fen = f.fiscal_per_person_fen * f.insured;
   // Ledger sums (the source of truth), net of reversals.
-  s.sql_query("SELECT COALESCE(SUM(CASE WHEN payer_kind <> 'department' THEN amount ELSE 0 END), 0), "
-              "COALESCE(SUM(CASE WHEN payer_kind = 'department' THEN amount ELSE 0 END), 0), COALESCE(SUM(amount), 0) "
-              "FROM payments WHERE year = ? AND region BETWEEN ? AND ?",
-              {year, lo, hi}, [&](const RowView& v) {
-                f.individual_fen = v.i(0);
-                f.subsidy_fen = v.i(1);
-                f.ledger_total_fen = v.i(2);
-              });
-  s.sql_query("SELECT payer_name, COALESCE(subsidy_mode, ''), COUNT(*), SUM(amount), "
-              "COUNT(DISTINCT CASE WHEN kind = 'subsidy' AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = "
-              "p.id) THEN person END) FROM payments p WHERE payer_kind = 'department' AND year = ? AND region BETWEEN ? "
-              "AND ? GROUP BY payer_name, COALESCE(subsidy_mode, '') ORDER BY payer_name, 2",
-              {year, lo, hi}, [&](const RowView& v) {
-                f.subsidies.push_back({std::string(v.s(0)), std::string(v.s(1)), v.i(4), v.i(2), v.i(3)});
-              });
+  auto sums = cs.ledger_sums(scope, year);
+  f.individual_fen = sums.individual_fen;
+  f.subsidy_fen = sums.subsidy_fen;
+  f.ledger_total_fen = sums.total_fen;
+  for (auto& d : cs.department_subsidies(scope, year))
+    f.subsidies.push_back({d.payer, d.mode, d.persons, d.rows, d.amount_fen});
   // Agent fee per village from the counters (paid persons per place).
   if (f.agent_fee_per_person_fen) {
     std::map<RegionCode, std::string> names;
     for (auto& r : st.regions_under(scope)) names[r.code] = r.name;
     std::map<RegionCode, int64_t> per;
-    s.sql_query("SELECT region, paid FROM progress_totals WHERE lvl = 12 AND region BETWEEN ? AND ? AND year = ? ORDER BY "
-                "region",
-                {lo, hi, year}, [&](const RowView& v) {
-                  if (v.i(1)) per[v.region(0)] += v.i(1);
-                });
+    for (auto& p : cs.paid_per_place(scope, year))
+      if (p.counts.paid) per[p.place] += p.counts.paid;
     for (auto& [code, n] : per) {
       auto it = names.find(code);
       f.agent_fees.push_back({code, it == names.end() ? "" : it->second, n, n * f.agent_fee_per_person_fen});

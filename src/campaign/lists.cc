@@ -8,16 +8,13 @@
 #include <unordered_map>
 
 #include "assess/assessment.h"
-#include "campaign/util.h"
 #include "core/id_number.h"
 #include "core/money.h"
 #include "io/xlsx_writer.h"
 #include "registry/facts_builder.h"
+#include "store/campaign_store.h"
 
 namespace canbao::campaign {
-
-using store::detail::RowView;
-using store::detail::region_range;
 
 namespace {
 
@@ -202,26 +199,17 @@ Notice public_notice(store::Store& st, int year, RegionCode scope, const Policy*
       "按相关工作流程进行处理。";
   n.cite = policy ? fmt::format("依据：{}", policy->document) : "";
   n.village_names = names_under(st, scope);
-  auto [lo, hi] = region_range(scope);
-  sql(st).sql_query(
-      "SELECT p.region, p.person, pe.name, p.amount, p.paid_on, p.receipt_no, "
-      "(SELECT COALESCE(SUM(d.amount), 0) FROM payments d WHERE d.person = p.person AND d.year = p.year AND "
-      "d.payer_kind = 'department') "
-      "FROM payments p JOIN persons pe ON pe.id_number = p.person "
-      "JOIN enrollments e ON e.id = p.enrollment AND e.status = 'paid' "
-      "WHERE p.kind = 'payment' AND p.year = ? AND p.region BETWEEN ? AND ? "
-      "AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id) ORDER BY p.region, p.paid_on, p.id",
-      {year, lo, hi}, [&](const RowView& v) {
-        NoticeRow r;
-        r.village = v.region(0);
-        r.id_masked = mask_id(v.s(1));      // masked at once: the full values never leave this callback
-        r.name_masked = mask_name(v.s(2));
-        r.individual_fen = v.i(3);
-        r.paid_on = v.date(4).value_or(Date{});
-        if (!v.null(5)) r.receipt_no = v.s(5);
-        r.subsidy_fen = v.i(6);
-        n.rows.push_back(std::move(r));
-      });
+  st.campaign().notice_payments(year, scope, [&](const store::NoticePayment& p) {
+    NoticeRow r;
+    r.village = p.place;
+    r.id_masked = mask_id(p.person);  // masked at once: the full values never leave this callback
+    r.name_masked = mask_name(p.name);
+    r.individual_fen = p.amount_fen;
+    r.paid_on = p.paid_on.value_or(Date{});
+    r.receipt_no = p.receipt_no;
+    r.subsidy_fen = p.subsidy_fen;
+    n.rows.push_back(std::move(r));
+  });
   return n;
 }
 

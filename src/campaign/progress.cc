@@ -9,13 +9,9 @@
 
 #include "campaign/util.h"
 #include "core/money.h"
-#include "store/sql_store.h"
+#include "store/campaign_store.h"
 
 namespace canbao::campaign {
-
-using store::detail::Param;
-using store::detail::RowView;
-using store::detail::region_range;
 
 std::string ProgressNode::label() const {
   if (!name.empty()) return name;
@@ -24,259 +20,220 @@ std::string ProgressNode::label() const {
 
 namespace {
 
-Counts read_counts(const RowView& v, int c0) {
-  return Counts{v.i(c0), v.i(c0 + 1), v.i(c0 + 2), v.i(c0 + 3), v.i(c0 + 4)};
-}
-
-// Same text as the backfill of migration 3 (store/migrations.cc): the
-// counters recomputed from the rows.
-constexpr std::string_view kRecount = R"SQL(
-SELECT region, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), SUM(subsidy_fen) FROM (
-  SELECT place_region AS region, year, COALESCE(registered_on, '1970-01-01') AS day, 1 AS registered, 0 AS paid,
-         0 AS subsidised, 0 AS collected_fen, 0 AS subsidy_fen
-    FROM enrollments WHERE status IN ('registered', 'paid')
-  UNION ALL
-  SELECT place_region, year, COALESCE(paid_on, registered_on, '1970-01-01'), 0, 1, 0, 0, 0
-    FROM enrollments WHERE status = 'paid'
-  UNION ALL
-  SELECT region, year, paid_on, 0, 0, 0, CASE WHEN payer_kind = 'department' THEN 0 ELSE amount END,
-         CASE WHEN payer_kind = 'department' THEN amount ELSE 0 END
-    FROM payments
-  UNION ALL
-  SELECT p.region, p.year, p.paid_on, 0, 0, 1, 0, 0 FROM payments p
-   WHERE p.kind = 'subsidy' AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)
-     AND NOT EXISTS (SELECT 1 FROM payments q WHERE q.person = p.person AND q.year = p.year AND q.kind = 'subsidy'
-                     AND q.id < p.id AND NOT EXISTS (SELECT 1 FROM payments r2 WHERE r2.reverses = q.id))
-) t GROUP BY region, year, day)SQL";
-
-// The counter level that answers for places down to `finest`: county
-// roll-ups (lvl 6) for anything at county level or above, township roll-ups
-// (lvl 9), else the places themselves (lvl 12).
-int rollup_level(int finest) { return finest <= 6 ? 6 : finest <= 9 ? 9 : 12; }
-int rollup_level(RegionCode scope) { return scope.empty() ? 6 : rollup_level(int(scope.level())); }
 int next_level(int l) { return l < 4 ? 4 : l < 6 ? 6 : l < 9 ? 9 : 12; }
 
-constexpr std::string_view kRollups = R"SQL(
-INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-SELECT 9, (region / 1000) * 1000, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen),
-       SUM(subsidy_fen) FROM progress_counters WHERE lvl = 12 GROUP BY (region / 1000) * 1000, year, day)SQL";
-constexpr std::string_view kRollups6 = R"SQL(
-INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-SELECT 6, (region / 1000000) * 1000000, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen),
-       SUM(subsidy_fen) FROM progress_counters WHERE lvl = 12 GROUP BY (region / 1000000) * 1000000, year, day)SQL";
+struct PlaceFigures {
+  RegionCode place;
+  Counts now, week_ago;
+};
 
-}  // namespace
-
-Counts counter_totals(store::Store& st, RegionCode scope, int year) {
-  auto [lo, hi] = region_range(scope);
-  Counts c;
-  sql(st).sql_query(
-      "SELECT COALESCE(SUM(registered), 0), COALESCE(SUM(paid), 0), COALESCE(SUM(subsidised), 0), "
-      "COALESCE(SUM(collected_fen), 0), COALESCE(SUM(subsidy_fen), 0) FROM progress_totals "
-      "WHERE lvl = ? AND region BETWEEN ? AND ? AND year = ?",
-      {rollup_level(scope), lo, hi, year}, [&](const RowView& v) { c = read_counts(v, 0); });
-  return c;
+// Per place (keyed by padded code, in code order): totals now, minus what is
+// dated after the as-of day; week_ago minus what is dated after as_of − 7.
+std::map<uint64_t, PlaceFigures> place_figures(store::CampaignStore& cs, RegionCode root, int year, Date as_of,
+                                               int finest) {
+  std::map<uint64_t, PlaceFigures> places;
+  for (auto& p : cs.place_totals(root, year, finest)) {
+    auto& f = places[p.place.padded_number()];
+    f.place = p.place;
+    f.now = p.counts;
+    f.week_ago = p.counts;
+  }
+  std::string ao = as_of.str();
+  for (auto& d : cs.place_days_after(root, year, finest, as_of.plus_days(-7))) {
+    auto& f = places[d.place.padded_number()];
+    f.place = d.place;
+    f.week_ago -= d.counts;
+    if (d.day > ao) f.now -= d.counts;
+  }
+  return places;
 }
 
-ProgressTree progress(store::Store& st, RegionCode root, int year, Date as_of, const ProgressOptions& opt) {
-  ProgressTree t;
-  t.year = year;
-  t.as_of = as_of;
-  auto& s = sql(st);
-  auto [lo, hi] = region_range(root);
-  Date week_ago = as_of.plus_days(-7);
-
-  // 1. Per place: totals now, minus what is dated after the as-of day.
-  struct Place {
-    Counts now, week_ago;
-  };
-  std::map<int64_t, Place> places;
-  int finest = int(root.level());
-  for (int k = 0; k < opt.depth; ++k) finest = next_level(finest);
-  const int lvl = rollup_level(finest);
-  s.sql_query(
-      "SELECT region, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_totals "
-      "WHERE lvl = ? AND region BETWEEN ? AND ? AND year = ?",
-      {lvl, lo, hi, year}, [&](const RowView& v) {
-        auto& p = places[v.i(0)];
-        p.now = read_counts(v, 1);
-        p.week_ago = p.now;
-      });
-  std::string wa = week_ago.str(), ao = as_of.str();
-  auto tail = [&](const RowView& v) {
-    auto& p = places[v.i(0)];
-    Counts c = read_counts(v, 2);
-    p.week_ago -= c;
-    if (v.s(1) > std::string_view(ao)) p.now -= c;
-  };
-  if (lvl == 12)  // a few hundred places: all their days (primary key range)
-    s.sql_query("SELECT region, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_counters "
-                "WHERE lvl = 12 AND region BETWEEN ? AND ? AND year = ? AND day > ?",
-                {lo, hi, year, std::string_view(wa)}, tail);
-  else  // roll-ups: the recent days of every township/county ((lvl, year, day) index; `region + 0` keeps it)
-    s.sql_query("SELECT region, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_counters "
-                "WHERE lvl = ? AND year = ? AND day > ? AND region + 0 BETWEEN ? AND ?",
-                {lvl, year, std::string_view(wa), lo, hi}, tail);
-
-  // 2. The tree.
-  std::map<std::pair<uint64_t, int>, int> index;  // (padded code, level) → node
-  t.nodes.push_back({});
-  {
-    auto& r = t.nodes[0];
-    r.region = root;
-    if (auto reg = st.region(root)) r.name = reg->name;
+// Builds a ProgressTree in the steps progress.h describes: nodes for the
+// codes that carry counts, names or targets, code-less units and 直属 rows,
+// then sums bottom-up and ranks siblings.
+class TreeBuilder {
+ public:
+  TreeBuilder(ProgressTree& t, RegionCode root, int depth) : t_(t), root_(root), depth_(depth) {
+    t_.nodes.push_back({});
+    t_.nodes[0].region = root;
+    index_[{root.padded_number(), int(root.level())}] = 0;
+    grow();
   }
-  index[{root.padded_number(), int(root.level())}] = 0;
-  // The deepest node (within opt.depth) for a code inside root; creates the path.
-  auto node_for = [&](RegionCode code) -> int {
-    if (code.empty() || !code.inside(root)) return -1;
+
+  // The deepest node (within the shown depth) for a code inside root;
+  // creates the path. -1 outside root.
+  int node_for(RegionCode code) {
+    if (code.empty() || !code.inside(root_)) return -1;
     std::vector<RegionCode> chain;
-    for (RegionCode c = code; !(c == root);) {
+    for (RegionCode c = code; !(c == root_);) {
       chain.push_back(c);
       auto p = c.parent();
-      if (!p || int(p->level()) < int(root.level())) break;
+      if (!p || int(p->level()) < int(root_.level())) break;
       c = *p;
     }
     std::reverse(chain.begin(), chain.end());
     int cur = 0;
-    for (size_t k = 0; k < chain.size() && int(k) < opt.depth; ++k) {
+    for (size_t k = 0; k < chain.size() && int(k) < depth_; ++k) {
       auto key = std::make_pair(chain[k].padded_number(), int(chain[k].level()));
-      auto it = index.find(key);
-      if (it == index.end()) {
+      auto it = index_.find(key);
+      if (it == index_.end()) {
         ProgressNode n;
         n.region = chain[k];
-        n.depth = t.nodes[size_t(cur)].depth + 1;
+        n.depth = t_.nodes[size_t(cur)].depth + 1;
         n.parent = cur;
-        t.nodes.push_back(std::move(n));
-        int id = int(t.nodes.size()) - 1;
-        t.nodes[size_t(cur)].children.push_back(id);
-        it = index.emplace(key, id).first;
+        it = index_.emplace(key, add_child(cur, std::move(n))).first;
       }
       cur = it->second;
     }
     return cur;
-  };
-  // Regions with names (only down to the shown depth).
-  for (auto& r : st.regions_under(root)) {
-    int n = node_for(r.code);
-    if (n > 0 && t.nodes[size_t(n)].region == r.code) t.nodes[size_t(n)].name = r.name;
   }
-  std::vector<Counts> direct_now, direct_week;
-  auto grow = [&] {
-    direct_now.resize(t.nodes.size());
-    direct_week.resize(t.nodes.size());
-  };
-  for (auto& [code, p] : places) {
-    int n = node_for(store::detail::region_from_number(code));
-    if (n < 0) continue;
-    grow();
-    direct_now[size_t(n)] += p.now;
-    direct_week[size_t(n)] += p.week_ago;
-  }
-  grow();
 
-  // 3. Targets: a row named like its code's region (or the only row at a
-  // code with no target rows below it) is that region's own target; other
-  // rows at a code are code-less units under it (高校).
-  auto targets = st.targets(root, year);
+  // Regions with names (only down to the shown depth).
+  void name_regions(const std::vector<store::Region>& regions) {
+    for (auto& r : regions) {
+      int n = node_for(r.code);
+      if (n > 0 && t_.nodes[size_t(n)].region == r.code) t_.nodes[size_t(n)].name = r.name;
+    }
+  }
+
+  void add_places(const std::map<uint64_t, PlaceFigures>& places) {
+    for (auto& [code, p] : places) {
+      int n = node_for(p.place);
+      if (n < 0) continue;
+      direct_now_[size_t(n)] += p.now;
+      direct_week_[size_t(n)] += p.week_ago;
+    }
+  }
+
+  void add_targets(const std::vector<store::Target>& targets);
+  void route_direct_counts();
+  void order_children();
+  void sum_up();
+  void rank();
+
+ private:
+  ProgressTree& t_;
+  RegionCode root_;
+  int depth_;
+  std::map<std::pair<uint64_t, int>, int> index_;  // (padded code, level) → node
+  // Per node: counts written at exactly its code, and its own target.
+  std::vector<Counts> direct_now_, direct_week_;
+  std::vector<int64_t> own_target_;
+  std::vector<bool> has_own_;
+
+  void grow() {
+    direct_now_.resize(t_.nodes.size());
+    direct_week_.resize(t_.nodes.size());
+    own_target_.resize(t_.nodes.size(), 0);
+    has_own_.resize(t_.nodes.size(), false);
+  }
+  int add_child(int parent, ProgressNode n) {
+    t_.nodes.push_back(std::move(n));
+    int id = int(t_.nodes.size()) - 1;
+    t_.nodes[size_t(parent)].children.push_back(id);
+    grow();
+    return id;
+  }
+  bool has_target_below(const std::map<int, std::vector<const store::Target*>>& at_node, int n) const {
+    for (auto& [m, rows] : at_node) {
+      if (m == n) continue;
+      for (int p = t_.nodes[size_t(m)].parent; p >= 0; p = t_.nodes[size_t(p)].parent)
+        if (p == n) return true;
+    }
+    return false;
+  }
+};
+
+// A row named like its code's region (or the only row at a code with no
+// target rows below it) is that region's own target; other rows at a code
+// are code-less units under it (高校).
+void TreeBuilder::add_targets(const std::vector<store::Target>& targets) {
   std::map<int, std::vector<const store::Target*>> at_node;
   for (auto& tg : targets) {
     int n = node_for(tg.region);
     if (n >= 0) at_node[n].push_back(&tg);
   }
-  grow();
-  auto has_target_below = [&](int n) {
-    for (auto& [m, rows] : at_node) {
-      if (m == n) continue;
-      for (int p = t.nodes[size_t(m)].parent; p >= 0; p = t.nodes[size_t(p)].parent)
-        if (p == n) return true;
-    }
-    return false;
-  };
-  std::vector<int64_t> own_target(t.nodes.size(), 0);
-  std::vector<bool> has_own(t.nodes.size(), false);
   for (auto& [n, rows] : at_node) {
-    bool below = has_target_below(n);
-    std::string nname = strip_spaces(t.nodes[size_t(n)].name);
+    bool below = has_target_below(at_node, n);
+    std::string nname = strip_spaces(t_.nodes[size_t(n)].name);
     for (auto* tg : rows) {
       bool own = (!nname.empty() && strip_spaces(tg->unit) == nname) || (rows.size() == 1 && !below);
       if (own) {
-        own_target[size_t(n)] += tg->target;
-        has_own[size_t(n)] = true;
-        if (t.nodes[size_t(n)].name.empty()) t.nodes[size_t(n)].name = tg->unit;
+        own_target_[size_t(n)] += tg->target;
+        has_own_[size_t(n)] = true;
+        if (t_.nodes[size_t(n)].name.empty()) t_.nodes[size_t(n)].name = tg->unit;
         continue;
       }
       ProgressNode u;
       u.kind = ProgressNode::Kind::unit;
-      u.region = t.nodes[size_t(n)].region;
+      u.region = t_.nodes[size_t(n)].region;
       u.name = tg->unit;
-      u.depth = t.nodes[size_t(n)].depth + 1;
+      u.depth = t_.nodes[size_t(n)].depth + 1;
       u.parent = n;
       u.has_target = true;
       u.target = tg->target;
       u.target_extra = tg->extra_json;
-      t.nodes.push_back(std::move(u));
-      t.nodes[size_t(n)].children.push_back(int(t.nodes.size()) - 1);
+      add_child(n, std::move(u));
     }
   }
-  grow();
-  own_target.resize(t.nodes.size(), 0);
-  has_own.resize(t.nodes.size(), false);
+}
 
-  // 4. Counts written at a parent's own code: to its single code-less unit,
-  // else to a 直属 row, so parents are exactly the sum of their rows.
-  size_t nbefore = t.nodes.size();
+// Counts written at a parent's own code go to its single code-less unit,
+// else to a 直属 row, so parents are exactly the sum of their rows.
+void TreeBuilder::route_direct_counts() {
+  size_t nbefore = t_.nodes.size();
   for (size_t n = 0; n < nbefore; ++n) {
-    if (t.nodes[n].children.empty() || (direct_now[n].zero() && direct_week[n].zero())) continue;
+    if (t_.nodes[n].children.empty() || (direct_now_[n].zero() && direct_week_[n].zero())) continue;
     std::vector<int> units;
-    for (int c : t.nodes[n].children)
-      if (t.nodes[size_t(c)].kind == ProgressNode::Kind::unit) units.push_back(c);
+    for (int c : t_.nodes[n].children)
+      if (t_.nodes[size_t(c)].kind == ProgressNode::Kind::unit) units.push_back(c);
     int to;
     if (units.size() == 1) {
       to = units[0];
     } else {
       ProgressNode d;
       d.kind = ProgressNode::Kind::direct;
-      d.region = t.nodes[n].region;
+      d.region = t_.nodes[n].region;
       d.name = "直属（未分到下级单位）";
-      d.depth = t.nodes[n].depth + 1;
+      d.depth = t_.nodes[n].depth + 1;
       d.parent = int(n);
-      t.nodes.push_back(std::move(d));
-      to = int(t.nodes.size()) - 1;
-      t.nodes[n].children.push_back(to);
-      grow();
+      to = add_child(int(n), std::move(d));
     }
-    direct_now[size_t(to)] += direct_now[n];
-    direct_week[size_t(to)] += direct_week[n];
-    direct_now[n] = {};
-    direct_week[n] = {};
+    direct_now_[size_t(to)] += direct_now_[n];
+    direct_week_[size_t(to)] += direct_week_[n];
+    direct_now_[n] = {};
+    direct_week_[n] = {};
   }
-  own_target.resize(t.nodes.size(), 0);
-  has_own.resize(t.nodes.size(), false);
+}
 
-  // 5. Order children (regions by code, then units, then 直属), sum bottom-up.
-  for (auto& n : t.nodes) {
+// Regions by code, then units, then 直属.
+void TreeBuilder::order_children() {
+  for (auto& n : t_.nodes) {
     std::stable_sort(n.children.begin(), n.children.end(), [&](int a, int b) {
-      auto& x = t.nodes[size_t(a)];
-      auto& y = t.nodes[size_t(b)];
+      auto& x = t_.nodes[size_t(a)];
+      auto& y = t_.nodes[size_t(b)];
       if (x.kind != y.kind) return int(x.kind) < int(y.kind);
       if (x.kind == ProgressNode::Kind::region) return x.region < y.region;
       return false;
     });
   }
-  // Post-order by depth: deeper nodes first.
-  std::vector<int> order(t.nodes.size());
+}
+
+// Deeper nodes first: a node's counts and target are its children's sum
+// (its own target only when no child has one).
+void TreeBuilder::sum_up() {
+  std::vector<int> order(t_.nodes.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
   std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return t.nodes[size_t(a)].depth > t.nodes[size_t(b)].depth; });
+                   [&](int a, int b) { return t_.nodes[size_t(a)].depth > t_.nodes[size_t(b)].depth; });
   for (int i : order) {
-    auto& n = t.nodes[size_t(i)];
-    n.now += direct_now[size_t(i)];
-    n.week_ago += direct_week[size_t(i)];
+    auto& n = t_.nodes[size_t(i)];
+    n.now += direct_now_[size_t(i)];
+    n.week_ago += direct_week_[size_t(i)];
     bool child_target = false;
     int64_t sum = 0;
     for (int c : n.children) {
-      auto& ch = t.nodes[size_t(c)];
+      auto& ch = t_.nodes[size_t(c)];
       n.now += ch.now;
       n.week_ago += ch.week_ago;
       if (ch.has_target) {
@@ -288,26 +245,29 @@ ProgressTree progress(store::Store& st, RegionCode root, int year, Date as_of, c
     if (child_target) {
       n.has_target = true;
       n.target = sum;
-    } else if (has_own[size_t(i)]) {
+    } else if (has_own_[size_t(i)]) {
       n.has_target = true;
-      n.target = own_target[size_t(i)];
+      n.target = own_target_[size_t(i)];
     }
   }
-  // 6. Rank siblings with a target by completion rate (ties share a rank).
-  for (auto& n : t.nodes) {
+}
+
+// Siblings with a target by completion rate (ties share a rank), compared
+// exactly: paid_a/target_a > paid_b/target_b.
+void TreeBuilder::rank() {
+  for (auto& n : t_.nodes) {
     std::vector<int> ranked;
     for (int c : n.children)
-      if (t.nodes[size_t(c)].has_target && t.nodes[size_t(c)].target > 0) ranked.push_back(c);
+      if (t_.nodes[size_t(c)].has_target && t_.nodes[size_t(c)].target > 0) ranked.push_back(c);
     std::stable_sort(ranked.begin(), ranked.end(), [&](int a, int b) {
-      // compare paid_a/target_a > paid_b/target_b exactly
-      auto& x = t.nodes[size_t(a)];
-      auto& y = t.nodes[size_t(b)];
+      auto& x = t_.nodes[size_t(a)];
+      auto& y = t_.nodes[size_t(b)];
       return __int128(x.now.paid) * y.target > __int128(y.now.paid) * x.target;
     });
     for (size_t k = 0; k < ranked.size(); ++k) {
-      auto& x = t.nodes[size_t(ranked[k])];
+      auto& x = t_.nodes[size_t(ranked[k])];
       if (k > 0) {
-        auto& prev = t.nodes[size_t(ranked[k - 1])];
+        auto& prev = t_.nodes[size_t(ranked[k - 1])];
         if (__int128(x.now.paid) * prev.target == __int128(prev.now.paid) * x.target) {
           x.rank = prev.rank;
           continue;
@@ -316,6 +276,29 @@ ProgressTree progress(store::Store& st, RegionCode root, int year, Date as_of, c
       x.rank = int(k) + 1;
     }
   }
+}
+
+}  // namespace
+
+Counts counter_totals(store::Store& st, RegionCode scope, int year) { return st.campaign().counter_totals(scope, year); }
+
+ProgressTree progress(store::Store& st, RegionCode root, int year, Date as_of, const ProgressOptions& opt) {
+  ProgressTree t;
+  t.year = year;
+  t.as_of = as_of;
+  int finest = int(root.level());
+  for (int k = 0; k < opt.depth; ++k) finest = next_level(finest);
+  auto places = place_figures(st.campaign(), root, year, as_of, finest);
+
+  TreeBuilder b(t, root, opt.depth);
+  if (auto reg = st.region(root)) t.nodes[0].name = reg->name;
+  b.name_regions(st.regions_under(root));
+  b.add_places(places);
+  b.add_targets(st.targets(root, year));
+  b.route_direct_counts();
+  b.order_children();
+  b.sum_up();
+  b.rank();
   return t;
 }
 
@@ -398,81 +381,88 @@ nlohmann::json ProgressTree::to_json(int max_depth_) const {
 
 // ------------------------------------------------------------ verification
 
-std::vector<std::string> verify_counters(store::Store& st, int year) {
-  auto& s = sql(st);
-  struct K {
-    int64_t region;
-    int64_t year;
-    std::string day;
-    bool operator<(const K& o) const { return std::tie(region, year, day) < std::tie(o.region, o.year, o.day); }
-  };
-  std::map<K, Counts> want, have;
+namespace {
+
+struct DayKey {
+  int64_t region;
+  int64_t year;
+  std::string day;
+  bool operator<(const DayKey& o) const { return std::tie(region, year, day) < std::tie(o.region, o.year, o.day); }
+};
+DayKey day_key(const store::CounterRow& r) { return {r.region, r.year, r.day}; }
+
+std::string counts_text(const Counts& c) {
+  return fmt::format("registered {} paid {} collected {} subsidy {}", c.registered, c.paid, c.collected_fen,
+                     c.subsidy_fen);
+}
+
+// The place rows against a recount. `subsidised` is compared per place and
+// year: the trigger counts a subsidy on the day of the row that changed it,
+// the recount on the day of the first subsidy still standing.
+void check_places(store::CampaignStore& cs, int year, std::vector<std::string>& out) {
+  std::map<DayKey, Counts> want, have;
   std::map<std::pair<int64_t, int64_t>, int64_t> want_sub, have_sub;
-  std::vector<std::string> out;
-  s.sql_query(kRecount, {}, [&](const RowView& v) {
-    if (year && v.i(1) != year) return;
-    Counts c = read_counts(v, 3);
-    want_sub[{v.i(0), v.i(1)}] += c.subsidised;
-    c.subsidised = 0;
-    if (!c.zero()) want[{v.i(0), v.i(1), std::string(v.s(2))}] = c;
-  });
-  s.sql_query(
-      "SELECT region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_counters "
-      "WHERE lvl = 12", {},
-      [&](const RowView& v) {
-        if (year && v.i(1) != year) return;
-        Counts c = read_counts(v, 3);
-        have_sub[{v.i(0), v.i(1)}] += c.subsidised;
-        c.subsidised = 0;
-        if (!c.zero()) have[{v.i(0), v.i(1), std::string(v.s(2))}] = c;
-      });
-  auto fmtc = [](const Counts& c) {
-    return fmt::format("registered {} paid {} collected {} subsidy {}", c.registered, c.paid, c.collected_fen,
-                       c.subsidy_fen);
+  auto collect = [year](std::map<DayKey, Counts>& days, std::map<std::pair<int64_t, int64_t>, int64_t>& sub) {
+    return [year, &days, &sub](const store::CounterRow& r) {
+      if (year && r.year != year) return;
+      Counts c = r.counts;
+      sub[{r.region, r.year}] += c.subsidised;
+      c.subsidised = 0;
+      if (!c.zero()) days[day_key(r)] = c;
+    };
   };
+  cs.recount(collect(want, want_sub));
+  cs.counter_rows(12, collect(have, have_sub));
   for (auto& [k, c] : want) {
     auto it = have.find(k);
     if (it == have.end() || !(it->second == c))
       out.push_back(fmt::format("{} {} {}: counters {} / recount {}", k.region, k.year, k.day,
-                                it == have.end() ? "none" : fmtc(it->second), fmtc(c)));
+                                it == have.end() ? "none" : counts_text(it->second), counts_text(c)));
   }
   for (auto& [k, c] : have)
-    if (!want.count(k)) out.push_back(fmt::format("{} {} {}: counters {} / recount none", k.region, k.year, k.day, fmtc(c)));
+    if (!want.count(k))
+      out.push_back(fmt::format("{} {} {}: counters {} / recount none", k.region, k.year, k.day, counts_text(c)));
   for (auto& [k, n] : want_sub)
-    if (have_sub[k] != n) out.push_back(fmt::format("{} {}: subsidised counters {} / recount {}", k.first, k.second, have_sub[k], n));
+    if (have_sub[k] != n)
+      out.push_back(fmt::format("{} {}: subsidised counters {} / recount {}", k.first, k.second, have_sub[k], n));
   for (auto& [k, n] : have_sub)
-    if (n && !want_sub.count(k)) out.push_back(fmt::format("{} {}: subsidised counters {} / recount 0", k.first, k.second, n));
-  // roll-ups = the places' rows truncated to the township / county code
+    if (n && !want_sub.count(k))
+      out.push_back(fmt::format("{} {}: subsidised counters {} / recount 0", k.first, k.second, n));
+}
+
+// Roll-ups = the places' rows truncated to the township / county code.
+void check_rollups(store::CampaignStore& cs, int year, std::vector<std::string>& out) {
   // Plain variables, not a structured binding: clang before 16 cannot capture
   // one in the lambdas below (fuzz/run.sh builds the server with clang).
   for (auto level : {std::pair<int, int64_t>{9, 1000}, {6, 1000000}}) {
     const int lv = level.first;
     const int64_t div = level.second;
-    std::map<K, Counts> roll, want_roll;
-    s.sql_query("SELECT region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM "
-                "progress_counters WHERE lvl = 12", {}, [&](const RowView& v) {
-                  if (!year || v.i(1) == year) want_roll[{v.i(0) / div * div, v.i(1), std::string(v.s(2))}] += read_counts(v, 3);
-                });
-    s.sql_query("SELECT region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM "
-                "progress_counters WHERE lvl = ?", {lv}, [&](const RowView& v) {
-                  if (!year || v.i(1) == year) roll[{v.i(0), v.i(1), std::string(v.s(2))}] = read_counts(v, 3);
-                });
+    std::map<DayKey, Counts> roll, want_roll;
+    cs.counter_rows(12, [&](const store::CounterRow& r) {
+      if (!year || r.year == year) want_roll[{r.region / div * div, r.year, r.day}] += r.counts;
+    });
+    cs.counter_rows(lv, [&](const store::CounterRow& r) {
+      if (!year || r.year == year) roll[day_key(r)] = r.counts;
+    });
     for (auto& [k, c] : want_roll)
-      if (!(roll[k] == c)) out.push_back(fmt::format("lvl {} {} {} {}: roll-up differs from its places", lv, k.region, k.year, k.day));
+      if (!(roll[k] == c))
+        out.push_back(fmt::format("lvl {} {} {} {}: roll-up differs from its places", lv, k.region, k.year, k.day));
     for (auto& [k, c] : roll)
-      if (!c.zero() && !want_roll.count(k)) out.push_back(fmt::format("lvl {} {} {} {}: roll-up without places", lv, k.region, k.year, k.day));
+      if (!c.zero() && !want_roll.count(k))
+        out.push_back(fmt::format("lvl {} {} {} {}: roll-up without places", lv, k.region, k.year, k.day));
   }
-  // totals = sum of the day rows, at every level
+}
+
+// Totals = the sum of the day rows, at every level.
+void check_totals(store::CampaignStore& cs, int year, std::vector<std::string>& out) {
   std::map<std::tuple<int64_t, int64_t, int64_t>, Counts> tot_days, tot;
-  s.sql_query("SELECT lvl, region, year, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), "
-              "SUM(subsidy_fen) FROM progress_counters GROUP BY lvl, region, year",
-              {}, [&](const RowView& v) {
-                if (!year || v.i(2) == year) tot_days[{v.i(0), v.i(1), v.i(2)}] = read_counts(v, 3);
-              });
-  s.sql_query("SELECT lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_totals",
-              {}, [&](const RowView& v) {
-                if (!year || v.i(2) == year) tot[{v.i(0), v.i(1), v.i(2)}] = read_counts(v, 3);
-              });
+  auto collect = [year](std::map<std::tuple<int64_t, int64_t, int64_t>, Counts>& m) {
+    return [year, &m](const store::CounterRow& r) {
+      if (!year || r.year == year) m[{r.lvl, r.region, r.year}] = r.counts;
+    };
+  };
+  cs.counter_row_sums(collect(tot_days));
+  cs.total_rows(collect(tot));
   for (auto& [k, c] : tot_days)
     if (!(tot[k] == c))
       out.push_back(fmt::format("lvl {} {} {}: progress_totals differ from the day counters", std::get<0>(k),
@@ -481,32 +471,28 @@ std::vector<std::string> verify_counters(store::Store& st, int year) {
     if (!c.zero() && !tot_days.count(k))
       out.push_back(fmt::format("lvl {} {} {}: progress_totals without day counters", std::get<0>(k), std::get<1>(k),
                                 std::get<2>(k)));
+}
+
+}  // namespace
+
+std::vector<std::string> verify_counters(store::Store& st, int year) {
+  std::vector<std::string> out;
+  check_places(st.campaign(), year, out);
+  check_rollups(st.campaign(), year, out);
+  check_totals(st.campaign(), year, out);
   return out;
 }
 
 void rebuild_counters(store::Store& st) {
-  auto& s = sql(st);
   auto tx = st.transaction();
-  s.sql_exec("DELETE FROM progress_counters", {});
-  s.sql_exec("DELETE FROM progress_totals", {});
-  s.sql_exec("INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, "
-             "subsidy_fen) SELECT 12, t2.* FROM (" + std::string(kRecount) + ") t2",
-             {});
+  st.campaign().recount_places();
   rebuild_rollups(st);
   tx.commit();
 }
 
 void rebuild_rollups(store::Store& st) {
-  auto& s = sql(st);
   auto tx = st.transaction();
-  s.sql_exec("DELETE FROM progress_counters WHERE lvl <> 12", {});
-  s.sql_exec("DELETE FROM progress_totals", {});
-  s.sql_exec(kRollups, {});
-  s.sql_exec(kRollups6, {});
-  s.sql_exec("INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen) "
-             "SELECT lvl, region, year, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), "
-             "SUM(subsidy_fen) FROM progress_counters GROUP BY lvl, region, year",
-             {});
+  st.campaign().rebuild_rollups();
   tx.commit();
 }
 

@@ -35,25 +35,14 @@
 #include "core/date.h"
 #include "core/region_code.h"
 #include "policy/policy.h"
+#include "store/campaign_store.h"
 #include "store/store.h"
 
 namespace canbao::campaign {
 
-struct Counts {
-  int64_t registered = 0, paid = 0, subsidised = 0, collected_fen = 0, subsidy_fen = 0;
-  Counts& operator+=(const Counts& o) {
-    registered += o.registered; paid += o.paid; subsidised += o.subsidised;
-    collected_fen += o.collected_fen; subsidy_fen += o.subsidy_fen;
-    return *this;
-  }
-  Counts& operator-=(const Counts& o) {
-    registered -= o.registered; paid -= o.paid; subsidised -= o.subsidised;
-    collected_fen -= o.collected_fen; subsidy_fen -= o.subsidy_fen;
-    return *this;
-  }
-  bool operator==(const Counts&) const = default;
-  bool zero() const { return *this == Counts{}; }
-};
+// The five counted figures (above); the store's counter row, by the
+// campaign's name.
+using Counts = store::ProgressCounts;
 
 struct ProgressNode {
   enum class Kind { region, unit, direct };

@@ -15,12 +15,6 @@
 
 namespace canbao::campaign {
 
-using store::detail::Param;
-using store::detail::RowView;
-using store::detail::region_p;
-using store::detail::region_range;
-using store::detail::text_or_null;
-
 namespace {
 
 struct KindInfo {
@@ -36,30 +30,8 @@ constexpr KindInfo kKinds[] = {
     {MismatchKind::treasury_differs, "treasury_differs", "国库入库人数或金额与平台不一致"},
 };
 
-struct TaxRow {
-  int64_t row_no = 0;
-  std::string txn, certno, name;
-  int64_t amount = 0;
-  std::string clct_time, taxdept, revs_flag = "Z";
-  RegionCode unit;
-  std::string unit_name;
-  int year = 0;
-};
-
-struct TreasuryRow {
-  int64_t row_no = 0;
-  RegionCode unit;
-  std::string unit_name;
-  int64_t persons = 0, amount = 0;
-};
-
-std::optional<Date> parse_time(const std::string& tv) {
-  if (tv.size() >= 10)
-    if (auto d = Date::parse(tv.substr(0, 10))) return d;
-  if (tv.size() >= 8 && std::all_of(tv.begin(), tv.begin() + 8, ::isdigit))
-    return Date::parse(tv.substr(0, 4) + "-" + tv.substr(4, 2) + "-" + tv.substr(6, 2));
-  return std::nullopt;
-}
+using TaxRow = store::TaxDetailRow;
+using TreasuryRow = store::TreasuryDepositRow;
 
 // Region names → codes for unit names in files (unique names only).
 struct NameIndex {
@@ -189,87 +161,6 @@ void read_treasury(const std::string& path, const NameIndex& names, std::vector<
   }
 }
 
-// Multi-row INSERTs (one statement per `per` rows) inside the caller's transaction.
-void insert_rows(store::detail::SqlStore& s, std::string_view table, std::initializer_list<std::string_view> cols,
-                 const std::vector<Param>& ps) {
-  const size_t nc = cols.size();
-  const size_t per = 400;
-  std::string head = fmt::format("INSERT INTO {} ({}) VALUES ", table, fmt::join(cols, ", "));
-  std::string one = "(" + std::string(nc * 3 - 2, ' ') + ")";
-  {
-    std::string t;
-    for (size_t i = 0; i < nc; ++i) t += i ? ", ?" : "?";
-    one = "(" + t + ")";
-  }
-  auto sql_for = [&](size_t rows) {
-    std::string q = head;
-    for (size_t r = 0; r < rows; ++r) q += r ? ", " + one : one;
-    return q;
-  };
-  std::string full = sql_for(per);
-  size_t nrows = ps.size() / nc;
-  for (size_t r = 0; r < nrows; r += per) {
-    size_t k = std::min(per, nrows - r);
-    std::span<const Param> sp(ps.data() + r * nc, k * nc);
-    if (k == per) s.sql_exec(full, sp);
-    else s.sql_exec(sql_for(k), sp);
-  }
-}
-
-void store_inputs(store::detail::SqlStore& s, int64_t run, const std::vector<TaxRow>& tax,
-                  const std::vector<TreasuryRow>& tr) {
-  std::vector<Param> ps;
-  ps.reserve(tax.size() * 13);
-  std::vector<std::string> region_keep;
-  for (auto& r : tax) {
-    ps.insert(ps.end(), {Param(run), Param(r.row_no), text_or_null(r.txn), Param(r.certno), text_or_null(r.name),
-                         Param(r.amount), text_or_null(r.clct_time), text_or_null(r.taxdept), Param(r.revs_flag),
-                         region_p(r.unit), text_or_null(r.unit_name), Param(r.year),
-                         Param(int64_t(r.unit.empty() ? 0 : r.unit.padded_number()))});
-  }
-  insert_rows(s, "reconciliation_tax_rows",
-              {"run", "row_no", "elec_taxrpt_no", "certno", "psn_name", "amount", "clct_time", "taxdept_code",
-               "revs_flag", "unit_region", "unit_name", "year", "region"},
-              ps);
-  ps.clear();
-  for (auto& r : tr)
-    ps.insert(ps.end(), {Param(run), Param(r.row_no), region_p(r.unit), text_or_null(r.unit_name), Param(r.persons),
-                         Param(r.amount), Param(int64_t(r.unit.padded_number()))});
-  insert_rows(s, "reconciliation_treasury_rows",
-              {"run", "row_no", "unit_region", "unit_name", "persons", "amount", "region"}, ps);
-}
-
-void load_inputs(store::detail::SqlStore& s, int64_t run, std::vector<TaxRow>& tax, std::vector<TreasuryRow>& tr) {
-  s.sql_query(
-      "SELECT row_no, elec_taxrpt_no, certno, psn_name, amount, clct_time, taxdept_code, revs_flag, unit_region, "
-      "unit_name, year FROM reconciliation_tax_rows WHERE run = ? ORDER BY id",
-      {run}, [&](const RowView& v) {
-        TaxRow r;
-        r.row_no = v.i(0);
-        if (!v.null(1)) r.txn = v.s(1);
-        r.certno = v.s(2);
-        if (!v.null(3)) r.name = v.s(3);
-        r.amount = v.i(4);
-        if (!v.null(5)) r.clct_time = v.s(5);
-        if (!v.null(6)) r.taxdept = v.s(6);
-        r.revs_flag = v.s(7);
-        if (!v.null(8)) r.unit = v.region(8);
-        if (!v.null(9)) r.unit_name = v.s(9);
-        r.year = v.null(10) ? 0 : int(v.i(10));
-        tax.push_back(std::move(r));
-      });
-  s.sql_query("SELECT row_no, unit_region, unit_name, persons, amount FROM reconciliation_treasury_rows WHERE run = ? "
-              "ORDER BY id",
-              {run}, [&](const RowView& v) {
-                TreasuryRow r;
-                r.row_no = v.i(0);
-                if (!v.null(1)) r.unit = v.region(1);
-                if (!v.null(2)) r.unit_name = v.s(2);
-                r.persons = v.i(3);
-                r.amount = v.i(4);
-                tr.push_back(std::move(r));
-              });
-}
 
 std::string yuan(int64_t fen) { return Money::from_fen(fen).yuan(); }
 
@@ -314,14 +205,10 @@ nlohmann::json plat_side(const PlatPerson& p, std::string_view status_label) {
           {"external_txn", p.txn}};
 }
 
-// The comparison itself; fills run.items and counts.
-void compare(store::Store& st, const std::vector<TaxRow>& tax, const std::vector<TreasuryRow>& tr,
-             const ReconcileOptions& opt, ReconcileRun& run) {
-  auto& s = sql(st);
-  auto [lo, hi] = region_range(opt.scope);
-  // Tax side per person.
+// The tax side per person (rows of other years only counted).
+std::unordered_map<std::string, TaxPerson> tax_by_person(const std::vector<TaxRow>& tax, const ReconcileOptions& opt,
+                                                         ReconcileRun& run) {
   std::unordered_map<std::string, TaxPerson> tp;
-  std::map<uint64_t, std::pair<int64_t, int64_t>> tax_by_unit;  // unit padded → (persons, fen), filled below
   for (auto& r : tax) {
     if (r.year != opt.year) {
       run.other_year++;
@@ -337,118 +224,137 @@ void compare(store::Store& st, const std::vector<TaxRow>& tax, const std::vector
     if (p.first_time.empty()) p.first_time = r.clct_time;
     if (!r.taxdept.empty()) p.taxdept = r.taxdept;
   }
-  // Platform side in scope.
+  return tp;
+}
+
+// The platform side in scope: active enrollments with their ledger money.
+std::unordered_map<std::string, PlatPerson> platform_by_person(store::Store& st, const ReconcileOptions& opt,
+                                                               size_t tax_persons) {
   std::unordered_map<std::string, PlatPerson> pp;
-  pp.reserve(tp.size() + 1024);
-  s.sql_query("SELECT person, id, place_region, status, paid_on FROM enrollments WHERE year = ? AND place_region "
-              "BETWEEN ? AND ? AND status IN ('registered', 'paid')",
-              {opt.year, lo, hi}, [&](const RowView& v) {
-                auto& p = pp[std::string(v.s(0))];
-                p.enrolled = true;
-                p.enrollment = v.i(1);
-                p.place = v.region(2);
-                p.status = v.s(3);
-                if (!v.null(4)) p.paid_on = v.s(4);
-              });
-  s.sql_query("SELECT person, SUM(CASE WHEN payer_kind <> 'department' THEN amount ELSE 0 END), "
-              "SUM(CASE WHEN payer_kind = 'department' THEN amount ELSE 0 END), "
-              "SUM(CASE WHEN payer_kind = 'family_account' THEN amount ELSE 0 END), MAX(external_txn) "
-              "FROM payments WHERE year = ? AND region BETWEEN ? AND ? GROUP BY person",
-              {opt.year, lo, hi}, [&](const RowView& v) {
-                auto it = pp.find(std::string(v.s(0)));
-                if (it == pp.end()) return;  // ledger rows of an enrollment no longer active: not platform-paid
-                it->second.individual = v.i(1);
-                it->second.subsidy = v.i(2);
-                it->second.family = v.i(3);
-                if (!v.null(4)) it->second.txn = v.s(4);
-              });
-  auto add = [&](MismatchKind k, const std::string& person, RegionCode unit, nlohmann::json t, nlohmann::json p,
-                 std::string action) {
-    run.items.push_back(Mismatch{k, person, unit, std::move(t), std::move(p), std::move(action)});
-  };
-  auto paid = [](const PlatPerson& p) { return p.status == "paid" && p.individual > 0; };
+  pp.reserve(tax_persons + 1024);
+  for (auto& e : st.reconcile().active_enrollments(opt.scope, opt.year)) {
+    auto& p = pp[e.person];
+    p.enrolled = true;
+    p.enrollment = e.id;
+    p.place = e.place;
+    p.status = std::move(e.status);
+    if (!e.paid_on.empty()) p.paid_on = std::move(e.paid_on);
+  }
+  for (auto& m : st.reconcile().payments_by_person(opt.scope, opt.year)) {
+    auto it = pp.find(m.person);
+    if (it == pp.end()) continue;  // ledger rows of an enrollment no longer active: not platform-paid
+    it->second.individual = m.individual_fen;
+    it->second.subsidy = m.subsidy_fen;
+    it->second.family = m.family_account_fen;
+    it->second.txn = std::move(m.external_txn);
+  }
+  return pp;
+}
+
+void add(ReconcileRun& run, MismatchKind k, const std::string& person, RegionCode unit, nlohmann::json t,
+         nlohmann::json p, std::string action) {
+  run.items.push_back(Mismatch{k, person, unit, std::move(t), std::move(p), std::move(action)});
+}
+
+bool platform_paid(const PlatPerson& p) { return p.status == "paid" && p.individual > 0; }
+
+// A tax payer with no active enrollment in scope: enrolled elsewhere, or not at all.
+void compare_not_enrolled(store::Store& st, const std::string& id, const TaxPerson& t, bool unit_in_scope,
+                          const ReconcileOptions& opt, ReconcileRun& run) {
+  std::optional<store::Enrollment> other;
+  std::string why = "未参保登记";
+  auto person = st.person(id);
+  if (!person) why = "人员不在花名册";
+  for (auto& e : st.enrollments_of(id, opt.year)) {
+    if (store::is_active(e.status)) other = e;
+    else why = std::string("参保登记状态：") + std::string(store::status_label(e.status));
+  }
+  bool person_in_scope = person && (opt.scope.empty() || person->hukou.inside(opt.scope));
+  if (other) {
+    // Enrolled outside the scope: a finding only when the tax bureau
+    // counted the payment for a unit inside it; else another county's.
+    if (t.unit.empty() || !unit_in_scope || opt.scope.empty()) {
+      run.out_of_scope++;
+      return;
+    }
+    PlatPerson p;
+    p.enrollment = other->id;
+    p.place = other->place;
+    p.status = std::string(store::status_id(other->status));
+    run.tax_persons++;
+    add(run, MismatchKind::wrong_unit, id, t.unit.empty() ? other->place : t.unit, tax_side(t),
+        plat_side(p, store::status_label(other->status)),
+        fmt::format("平台参保地为 {}（不在本次核对范围），税务征收单位为 {}：核实参保地，必要时办理参保暂停后在正确单位登记",
+                    other->place.str(), t.unit.empty() ? t.unit_name : t.unit.str()));
+    return;
+  }
+  if (!unit_in_scope || (t.unit.empty() && !person_in_scope && !opt.scope.empty())) {
+    run.out_of_scope++;
+    return;
+  }
+  run.tax_persons++;
+  PlatPerson p;
+  add(run, MismatchKind::tax_only, id, t.unit, tax_side(t), plat_side(p, why),
+      "核实参保登记：办理参保登记后按税票号码在台账补记缴费（canbao import payments），或由税务退费");
+}
+
+// A tax payer enrolled in scope: paid, once, the same amount, at the same unit.
+void compare_enrolled(const std::string& id, const TaxPerson& t, const PlatPerson& p, ReconcileRun& run) {
+  run.tax_persons++;
+  bool bad = false;
+  if (!platform_paid(p)) {
+    add(run, MismatchKind::tax_only, id, p.place, tax_side(t),
+        plat_side(p, p.status == "paid" ? "已缴费（台账无个人缴费）" : "已登记未缴费"),
+        "按电子税票号码在台账补记缴费（canbao import payments 或 POST /payments，渠道 tax_hall）");
+    bad = true;
+  } else if (t.normal >= 2) {
+    add(run, MismatchKind::tax_duplicate, id, p.place, tax_side(t), plat_side(p, "已缴费"),
+        "税务重复缴费：由税务核销重复的税票并退费（平台台账不变）");
+    bad = true;
+  } else if (t.net != p.individual) {
+    add(run, MismatchKind::amount_differs, id, p.place, tax_side(t), plat_side(p, "已缴费"),
+        fmt::format("税务 {} 元、平台 {} 元：核实后冲正错误的台账记录并按正确金额重新记账，或由税务更正", yuan(t.net),
+                    yuan(p.individual)));
+    bad = true;
+  }
+  if (!t.unit.empty() && !p.place.empty() && !p.place.inside(t.unit)) {
+    add(run, MismatchKind::wrong_unit, id, p.place, tax_side(t),
+        plat_side(p, store::status_label(p.status == "paid" ? store::EnrollmentStatus::paid
+                                                             : store::EnrollmentStatus::registered)),
+        fmt::format("税务计入 {}，平台参保地 {}：核实后更正税务征收单位或平台参保地", t.unit_name.empty() ? t.unit.str() : t.unit_name,
+                    p.place.str()));
+    bad = true;
+  }
+  if (!bad) run.matched++;
+}
+
+// Every tax payer of the year, in a stable order (by first row).
+void compare_tax_persons(store::Store& st, const std::unordered_map<std::string, TaxPerson>& tp,
+                         const std::unordered_map<std::string, PlatPerson>& pp, const ReconcileOptions& opt,
+                         ReconcileRun& run) {
   run.tax_persons = 0;
-  // Tax persons in a stable order (by first row).
   std::vector<std::pair<int64_t, const std::string*>> order;
   for (auto& [id, t] : tp) order.push_back({t.rows.front(), &id});
   std::sort(order.begin(), order.end());
   for (auto& [_, idp] : order) {
     const std::string& id = *idp;
-    const TaxPerson& t = tp[id];
+    const TaxPerson& t = tp.at(id);
     if (t.net <= 0) continue;  // written off (+ / -) at the tax bureau
     auto it = pp.find(id);
     bool unit_in_scope = t.unit.empty() ? true : (opt.scope.empty() || t.unit.inside(opt.scope) ||
                                                   opt.scope.inside(t.unit));
-    if (it == pp.end()) {
-      // Not enrolled in scope: enrolled elsewhere, or not at all.
-      std::optional<store::Enrollment> other;
-      std::string why = "未参保登记";
-      auto person = st.person(id);
-      if (!person) why = "人员不在花名册";
-      for (auto& e : st.enrollments_of(id, opt.year)) {
-        if (store::is_active(e.status)) other = e;
-        else why = std::string("参保登记状态：") + std::string(store::status_label(e.status));
-      }
-      bool person_in_scope = person && (opt.scope.empty() || person->hukou.inside(opt.scope));
-      if (other) {
-        // Enrolled outside the scope: a finding only when the tax bureau
-        // counted the payment for a unit inside it; else another county's.
-        if (t.unit.empty() || !unit_in_scope || opt.scope.empty()) {
-          run.out_of_scope++;
-          continue;
-        }
-        PlatPerson p;
-        p.enrollment = other->id;
-        p.place = other->place;
-        p.status = std::string(store::status_id(other->status));
-        run.tax_persons++;
-        add(MismatchKind::wrong_unit, id, t.unit.empty() ? other->place : t.unit, tax_side(t),
-            plat_side(p, store::status_label(other->status)),
-            fmt::format("平台参保地为 {}（不在本次核对范围），税务征收单位为 {}：核实参保地，必要时办理参保暂停后在正确单位登记",
-                        other->place.str(), t.unit.empty() ? t.unit_name : t.unit.str()));
-        continue;
-      }
-      if (!unit_in_scope || (t.unit.empty() && !person_in_scope && !opt.scope.empty())) {
-        run.out_of_scope++;
-        continue;
-      }
-      run.tax_persons++;
-      PlatPerson p;
-      add(MismatchKind::tax_only, id, t.unit, tax_side(t), plat_side(p, why),
-          "核实参保登记：办理参保登记后按税票号码在台账补记缴费（canbao import payments），或由税务退费");
-      continue;
-    }
-    run.tax_persons++;
-    const PlatPerson& p = it->second;
-    bool bad = false;
-    if (!paid(p)) {
-      add(MismatchKind::tax_only, id, p.place, tax_side(t),
-          plat_side(p, p.status == "paid" ? "已缴费（台账无个人缴费）" : "已登记未缴费"),
-          "按电子税票号码在台账补记缴费（canbao import payments 或 POST /payments，渠道 tax_hall）");
-      bad = true;
-    } else if (t.normal >= 2) {
-      add(MismatchKind::tax_duplicate, id, p.place, tax_side(t), plat_side(p, "已缴费"),
-          "税务重复缴费：由税务核销重复的税票并退费（平台台账不变）");
-      bad = true;
-    } else if (t.net != p.individual) {
-      add(MismatchKind::amount_differs, id, p.place, tax_side(t), plat_side(p, "已缴费"),
-          fmt::format("税务 {} 元、平台 {} 元：核实后冲正错误的台账记录并按正确金额重新记账，或由税务更正", yuan(t.net),
-                      yuan(p.individual)));
-      bad = true;
-    }
-    if (!t.unit.empty() && !p.place.empty() && !p.place.inside(t.unit)) {
-      add(MismatchKind::wrong_unit, id, p.place, tax_side(t), plat_side(p, store::status_label(
-                                                                                  p.status == "paid" ? store::EnrollmentStatus::paid : store::EnrollmentStatus::registered)),
-          fmt::format("税务计入 {}，平台参保地 {}：核实后更正税务征收单位或平台参保地", t.unit_name.empty() ? t.unit.str() : t.unit_name,
-                      p.place.str()));
-      bad = true;
-    }
-    if (!bad) run.matched++;
+    if (it == pp.end()) compare_not_enrolled(st, id, t, unit_in_scope, opt, run);
+    else compare_enrolled(id, t, it->second, run);
   }
-  // Platform paid, no tax record.
+}
+
+// Platform paid, no tax record (in enrollment order).
+void compare_platform_paid(const std::unordered_map<std::string, TaxPerson>& tp,
+                           const std::unordered_map<std::string, PlatPerson>& pp, const ReconcileOptions& opt,
+                           ReconcileRun& run) {
   std::vector<std::pair<int64_t, const std::string*>> porder;
   for (auto& [id, p] : pp) {
-    if (!paid(p)) continue;
+    if (!platform_paid(p)) continue;
     run.platform_paid++;
     auto it = tp.find(id);
     if (it != tp.end() && it->second.net > 0) continue;
@@ -457,14 +363,19 @@ void compare(store::Store& st, const std::vector<TaxRow>& tax, const std::vector
   }
   std::sort(porder.begin(), porder.end());
   for (auto& [_, idp] : porder) {
-    const PlatPerson& p = pp[*idp];
+    const PlatPerson& p = pp.at(*idp);
     auto it = tp.find(*idp);
     TaxPerson empty;
-    add(MismatchKind::platform_only, *idp, p.place, tax_side(it == tp.end() ? empty : it->second),
+    add(run, MismatchKind::platform_only, *idp, p.place, tax_side(it == tp.end() ? empty : it->second),
         plat_side(p, "已缴费"),
         "向税务核实缴费；确无缴费的，冲正台账中的缴费记录（POST /payments/{id}/reverse），参保登记恢复为已登记未缴费");
   }
-  // Treasury: per unit, persons and money on the platform (counters) vs 入库.
+}
+
+// Treasury: per unit, persons and money on the platform (counters) vs 入库.
+void compare_treasury(store::Store& st, const std::vector<TreasuryRow>& tr,
+                      const std::unordered_map<std::string, TaxPerson>& tp, const ReconcileOptions& opt,
+                      ReconcileRun& run) {
   for (auto& r : tr) {
     if (!opt.scope.empty() && !r.unit.inside(opt.scope) && !opt.scope.inside(r.unit)) {
       run.out_of_scope++;
@@ -479,7 +390,7 @@ void compare(store::Store& st, const std::vector<TaxRow>& tax, const std::vector
       }
     int64_t plat_fen = c.collected_fen + c.subsidy_fen;
     if (c.paid != r.persons || plat_fen != r.amount) {
-      add(MismatchKind::treasury_differs, "", r.unit,
+      add(run, MismatchKind::treasury_differs, "", r.unit,
           {{"unit_name", r.unit_name}, {"treasury_persons", r.persons}, {"treasury_fen", r.amount},
            {"treasury_yuan", yuan(r.amount)}, {"tax_persons", tax_n}, {"tax_fen", tax_fen}, {"tax_yuan", yuan(tax_fen)},
            {"row", r.row_no}},
@@ -491,44 +402,44 @@ void compare(store::Store& st, const std::vector<TaxRow>& tax, const std::vector
   }
 }
 
-int64_t save_run(store::Store& st, ReconcileRun& run, const ReconcileOptions& opt, const std::string& tax_file,
-                 const std::string& tax_fp, const std::string& tr_file, const std::string& tr_fp) {
-  auto& s = sql(st);
-  run.created_at = store::detail::now_iso();
+// The comparison itself; fills run.items and counts.
+void compare(store::Store& st, const std::vector<TaxRow>& tax, const std::vector<TreasuryRow>& tr,
+             const ReconcileOptions& opt, ReconcileRun& run) {
+  auto tp = tax_by_person(tax, opt, run);
+  auto pp = platform_by_person(st, opt, tp.size());
+  compare_tax_persons(st, tp, pp, opt, run);
+  compare_platform_paid(tp, pp, opt, run);
+  compare_treasury(st, tr, tp, opt, run);
+}
+
+// Writes the run's header (inside the caller's transaction); sets its id and created_at.
+void save_run(store::Store& st, ReconcileRun& run, const ReconcileOptions& opt, const std::string& tax_file,
+              const std::string& tax_fp, const std::string& tr_file, const std::string& tr_fp) {
+  store::NewReconcileRun nr;
+  nr.year = run.year;
+  nr.scope = run.scope;
+  nr.inputs_from = run.inputs_from;
+  nr.tax_file = tax_file;
+  nr.tax_fingerprint = tax_fp;
+  nr.treasury_file = tr_file;
+  nr.treasury_fingerprint = tr_fp;
+  nr.actor = opt.actor;
+  nr.as_of = opt.today;
+  nr.tax_rows = run.tax_rows;
+  nr.treasury_rows = run.treasury_rows;
+  nr.mismatches = int64_t(run.items.size());
+  auto added = st.reconcile().add_run(nr);
+  run.id = added.id;
+  run.created_at = std::move(added.created_at);
   run.actor = opt.actor;
-  run.id = s.sql_insert(
-      "INSERT INTO reconciliation_runs (year, scope, inputs_from, tax_file, tax_fingerprint, treasury_file, "
-      "treasury_fingerprint, actor, created_at, as_of, tax_rows, treasury_rows, mismatches, summary, region) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {run.year, region_p(run.scope), run.inputs_from ? Param(run.inputs_from) : Param(), text_or_null(tax_file),
-       text_or_null(tax_fp), text_or_null(tr_file), text_or_null(tr_fp), opt.actor, run.created_at, opt.today,
-       run.tax_rows, run.treasury_rows, int64_t(run.items.size()), "{}",
-       int64_t(run.scope.empty() ? 0 : run.scope.padded_number())});
-  return run.id;
 }
 
 void save_items(store::Store& st, const ReconcileRun& run) {
-  auto& s = sql(st);
-  std::vector<std::string> keep;
-  keep.reserve(run.items.size() * 3);
-  std::vector<Param> ps;
-  ps.reserve(run.items.size() * 8);
-  for (auto& m : run.items) {
-    keep.push_back(m.tax.dump());
-    keep.push_back(m.platform.dump());
-  }
-  size_t k = 0;
-  for (auto& m : run.items) {
-    ps.insert(ps.end(), {Param(run.id), Param(mismatch_id(m.kind)), text_or_null(m.person), region_p(m.unit),
-                         Param(keep[k]), Param(keep[k + 1]), Param(m.action),
-                         Param(int64_t(m.unit.empty() ? 0 : m.unit.padded_number()))});
-    k += 2;
-  }
-  insert_rows(s, "reconciliation_items", {"run", "kind", "person", "unit_region", "tax", "platform", "action", "region"},
-              ps);
-  std::string summary = run.summary().dump();
-  s.sql_exec("UPDATE reconciliation_runs SET summary = ?, mismatches = ? WHERE id = ?",
-             {summary, int64_t(run.items.size()), run.id});
+  std::vector<store::ReconcileFinding> fs;
+  fs.reserve(run.items.size());
+  for (auto& m : run.items)
+    fs.push_back({std::string(mismatch_id(m.kind)), m.person, m.unit, m.tax.dump(), m.platform.dump(), m.action});
+  st.reconcile().finish_run(run.id, fs, run.summary().dump());
 }
 
 }  // namespace
@@ -608,7 +519,8 @@ ReconcileRun reconcile_files(store::Store& st, const std::string& tax_path, cons
   auto tx = st.transaction();
   save_run(st, run, opt, tax_path, file_fingerprint(tax_path), treasury_path,
            treasury_path.empty() ? "" : file_fingerprint(treasury_path));
-  store_inputs(sql(st), run.id, tax, tr);
+  st.reconcile().add_tax_rows(run.id, tax);
+  st.reconcile().add_treasury_rows(run.id, tr);
   save_items(st, run);
   st.audit(store::AuditEntry{"", opt.actor, "reconciliation.run", "reconciliation", std::to_string(run.id), "",
                              nlohmann::json{{"by_kind", run.count_by_kind()}, {"tax_rows", run.tax_rows}}.dump(),
@@ -618,21 +530,14 @@ ReconcileRun reconcile_files(store::Store& st, const std::string& tax_path, cons
 }
 
 ReconcileRun rerun(store::Store& st, int64_t run_id, const ReconcileOptions& opt_in) {
-  auto& s = sql(st);
-  int64_t inputs = 0;
   ReconcileOptions opt = opt_in;
-  bool found = false;
-  s.sql_query("SELECT COALESCE(inputs_from, id), year, scope FROM reconciliation_runs WHERE id = ?", {run_id},
-              [&](const RowView& v) {
-                found = true;
-                inputs = v.i(0);
-                opt.year = int(v.i(1));
-                opt.scope = v.null(2) ? RegionCode{} : v.region(2);
-              });
-  if (!found) throw store::StoreError(fmt::format("reconciliation run {} not found", run_id));
-  std::vector<TaxRow> tax;
-  std::vector<TreasuryRow> tr;
-  load_inputs(s, inputs, tax, tr);
+  auto in = st.reconcile().inputs_of(run_id);
+  if (!in) throw store::StoreError(fmt::format("reconciliation run {} not found", run_id));
+  int64_t inputs = in->inputs_run;
+  opt.year = in->year;
+  opt.scope = in->scope;
+  std::vector<TaxRow> tax = st.reconcile().tax_rows(inputs);
+  std::vector<TreasuryRow> tr = st.reconcile().treasury_rows(inputs);
   ReconcileRun run;
   run.year = opt.year;
   run.scope = opt.scope;
@@ -651,26 +556,18 @@ ReconcileRun rerun(store::Store& st, int64_t run_id, const ReconcileOptions& opt
 }
 
 std::optional<ReconcileRun> load_run(store::Store& st, int64_t run_id) {
-  auto& s = sql(st);
-  std::optional<ReconcileRun> out;
-  std::string summary;
-  s.sql_query("SELECT id, year, scope, inputs_from, actor, created_at, tax_rows, treasury_rows, summary FROM "
-              "reconciliation_runs WHERE id = ?",
-              {run_id}, [&](const RowView& v) {
-                ReconcileRun r;
-                r.id = v.i(0);
-                r.year = int(v.i(1));
-                if (!v.null(2)) r.scope = v.region(2);
-                r.inputs_from = v.null(3) ? 0 : v.i(3);
-                r.actor = v.s(4);
-                r.created_at = v.s(5);
-                r.tax_rows = v.i(6);
-                r.treasury_rows = v.i(7);
-                summary = v.s(8);
-                out = std::move(r);
-              });
-  if (!out) return out;
-  auto sj = nlohmann::json::parse(summary, nullptr, false);
+  auto stored = st.reconcile().run(run_id);
+  if (!stored) return std::nullopt;
+  std::optional<ReconcileRun> out(std::in_place);
+  out->id = stored->id;
+  out->year = stored->year;
+  out->scope = stored->scope;
+  out->inputs_from = stored->inputs_from;
+  out->actor = std::move(stored->actor);
+  out->created_at = std::move(stored->created_at);
+  out->tax_rows = stored->tax_rows;
+  out->treasury_rows = stored->treasury_rows;
+  auto sj = nlohmann::json::parse(stored->summary, nullptr, false);
   if (sj.is_object()) {
     out->tax_persons = sj.value("tax_persons", int64_t{0});
     out->platform_paid = sj.value("platform_paid", int64_t{0});
@@ -678,30 +575,20 @@ std::optional<ReconcileRun> load_run(store::Store& st, int64_t run_id) {
     out->out_of_scope = sj.value("out_of_scope", int64_t{0});
     out->other_year = sj.value("other_year", int64_t{0});
   }
-  s.sql_query("SELECT kind, person, unit_region, tax, platform, action FROM reconciliation_items WHERE run = ? ORDER BY id",
-              {run_id}, [&](const RowView& v) {
-                Mismatch m;
-                m.kind = parse_mismatch(v.s(0)).value_or(MismatchKind::tax_only);
-                if (!v.null(1)) m.person = v.s(1);
-                if (!v.null(2)) m.unit = v.region(2);
-                m.tax = nlohmann::json::parse(v.s(3), nullptr, false);
-                m.platform = nlohmann::json::parse(v.s(4), nullptr, false);
-                m.action = v.s(5);
-                out->items.push_back(std::move(m));
-              });
+  for (auto& f : st.reconcile().findings(run_id)) {
+    Mismatch m;
+    m.kind = parse_mismatch(f.kind).value_or(MismatchKind::tax_only);
+    m.person = std::move(f.person);
+    m.unit = f.unit;
+    m.tax = nlohmann::json::parse(f.tax, nullptr, false);
+    m.platform = nlohmann::json::parse(f.platform, nullptr, false);
+    m.action = std::move(f.action);
+    out->items.push_back(std::move(m));
+  }
   return out;
 }
 
-std::vector<RunInfo> list_runs(store::Store& st, int year) {
-  std::vector<RunInfo> out;
-  sql(st).sql_query("SELECT id, COALESCE(inputs_from, 0), mismatches, year, created_at, actor, scope FROM "
-                    "reconciliation_runs WHERE year = ? ORDER BY id",
-                    {year}, [&](const RowView& v) {
-                      out.push_back({v.i(0), v.i(1), v.i(2), int(v.i(3)), std::string(v.s(4)), std::string(v.s(5)),
-                                     v.null(6) ? RegionCode{} : v.region(6)});
-                    });
-  return out;
-}
+std::vector<RunInfo> list_runs(store::Store& st, int year) { return st.reconcile().runs(year); }
 
 void write_reconcile_xlsx(const ReconcileRun& run, const std::string& path, bool unmask) {
   io::XlsxWriter w(path);

@@ -23,6 +23,7 @@
 
 #include "core/date.h"
 #include "core/region_code.h"
+#include "store/reconcile_store.h"
 #include "store/store.h"
 
 namespace canbao::campaign {
@@ -84,16 +85,13 @@ struct ReconcileRun {
 // Throws io::Error for an unreadable file or missing required columns.
 ReconcileRun reconcile_files(store::Store& st, const std::string& tax_path, const std::string& treasury_path,
                              const ReconcileOptions& opt);
-// Compares the inputs of run `run_id` again (year and scope of that run).
+// Compares the inputs of run `run_id` again (year and scope of that run) as a
+// new run. Throws store::StoreError when there is no such run.
 ReconcileRun rerun(store::Store& st, int64_t run_id, const ReconcileOptions& opt);
 // A stored run with its findings; nullopt when absent.
 std::optional<ReconcileRun> load_run(store::Store& st, int64_t run_id);
-struct RunInfo {
-  int64_t id = 0, inputs_from = 0, mismatches = 0;
-  int year = 0;
-  std::string created_at, actor;
-  RegionCode scope;  // the run's platform scope (empty = all)
-};
+using RunInfo = store::ReconcileRunListing;
+// The year's runs of every scope, oldest first (callers keep what the actor may see).
 std::vector<RunInfo> list_runs(store::Store& st, int year);
 
 // Report workbook: 汇总, one sheet per mismatch kind (both sides), 国库核对.

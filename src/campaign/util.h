@@ -6,15 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/sql_store.h"
-
 namespace canbao::campaign {
-
-inline store::detail::SqlStore& sql(store::Store& st) {
-  auto* s = dynamic_cast<store::detail::SqlStore*>(&st);
-  if (!s) throw store::StoreError("campaign needs an SQL store");
-  return *s;
-}
 
 // Removes ASCII spaces/tabs and U+3000 (names in flattened tables: "高 校").
 inline std::string strip_spaces(std::string_view s) {

@@ -488,6 +488,195 @@ struct Rates {
   static constexpr uint32_t parent_insured = 920'000;
 };
 
+// What a run derives once from its options for the payment and event dates.
+struct Calendar {
+  std::vector<int32_t> pay_days;  // allowed payment days
+  uint32_t paid_ppm = 0;
+  int32_t year_first = 0;         // 1 January of the coverage year
+  uint32_t year_len = 0;
+};
+
+Calendar make_calendar(const GenOptions& opt) {
+  const int year = opt.year;
+  Calendar cal;
+  Date wopen = opt.window_open, wclose = opt.window_close;
+  if (wopen.days == 0 && wclose.days == 0) {
+    wopen = Date::from_ymd(year - 1, 9, 1);
+    wclose = Date::from_ymd(year - 1, 12, 31);
+  }
+  for (Date d = wopen; d <= wclose; d = d.plus_days(1))
+    if (d.day() <= opt.allowed_day_max) cal.pay_days.push_back(d.days);
+  cal.paid_ppm = static_cast<uint32_t>(std::llround(std::clamp(opt.paid_share, 0.0, 1.0) * 1e6));
+  cal.year_first = Date::from_ymd(year, 1, 1).days;
+  cal.year_len = static_cast<uint32_t>(Date::from_ymd(year + 1, 1, 1).days - cal.year_first);
+  return cal;
+}
+
+// What the members of one household share.
+struct Household {
+  size_t village;  // index into Geo::inside
+  const Village* home;
+  const Village* hukou;
+  bool outsider, residence_same;
+  uint32_t seq;
+  CategoryMask cats;
+  bool poor, pays;
+  Date pay_date;
+};
+
+// Household-level categories.
+CategoryMask household_categories(Rng& r, bool outsider, int size) {
+  CategoryMask hh = 0;
+  bool lifted = !outsider && r.chance(Rates::lifted);
+  if (lifted) {
+    hh |= bit(Category::lifted_from_poverty);
+    if (r.chance(Rates::min_living_if_lifted)) hh |= bit(Category::minimum_living);
+    if (r.chance(Rates::relapsed_if_lifted)) hh |= bit(Category::relapsed_poverty);
+  } else {
+    if (r.chance(Rates::min_living_other)) hh |= bit(Category::minimum_living);
+    if (!outsider && r.chance(Rates::monitored_other)) hh |= bit(Category::monitored);
+    else if (!(hh & bit(Category::minimum_living)) && r.chance(Rates::low_income_other)) hh |= bit(Category::low_income);
+  }
+  if (size <= 3 && r.chance(Rates::family_planning * 3)) hh |= bit(Category::family_planning_hardship);
+  if (r.chance(Rates::retired_fisher)) hh |= bit(Category::retired_fisher);
+  return hh;
+}
+
+Date draw_pay_date(Rng& r, const std::vector<int32_t>& pay_days) {
+  // Most pay early or in the closing rush; the rest spread over the window.
+  uint32_t n = static_cast<uint32_t>(pay_days.size());
+  uint32_t u = r.below(100);
+  uint32_t idx = u < 30 ? r.below(std::max(1u, n / 5)) : u < 55 ? n - 1 - r.below(std::max(1u, n / 5)) : r.below(n);
+  return Date{pay_days[idx]};
+}
+
+Household draw_household(Rng& r, const Geo& geo, std::vector<uint32_t>& village_seq, int size, const Calendar& cal) {
+  Household h;
+  // Where the household lives.
+  h.village = static_cast<size_t>(std::upper_bound(geo.inside_cum.begin(), geo.inside_cum.end(),
+                                                   r.next() % geo.inside_cum.back()) -
+                                  geo.inside_cum.begin());
+  h.home = &geo.inside[h.village];
+  h.outsider = !geo.outside.empty() && r.chance(30'000);
+  h.hukou = h.outsider ? &geo.outside[r.below(static_cast<uint32_t>(geo.outside.size()))] : h.home;
+  h.residence_same = !h.outsider && r.chance(350'000);
+  h.seq = ++village_seq[h.village];
+
+  h.cats = household_categories(r, h.outsider, size);
+  h.poor = h.cats & (bit(Category::minimum_living) | bit(Category::lifted_from_poverty) | bit(Category::monitored) |
+                     bit(Category::relapsed_poverty));
+  h.pays = cal.paid_ppm && !cal.pay_days.empty() && r.chance(cal.paid_ppm);
+  h.pay_date = h.pays ? draw_pay_date(r, cal.pay_days) : Date{};
+  return h;
+}
+
+// One person's draws, in the order the generator has always made them.
+struct Person {
+  CategoryMask cats;
+  int grade = 0;
+  bool employee = false;
+  char id[18];
+  Date birth;
+  bool newborn = false;
+  Event ev = Event::none;
+  Date ev_date{};
+  int emp_months = 0;
+};
+
+void person_categories(Rng& r, const Member& p, int size, const Household& h, Person& x) {
+  x.cats = h.cats;
+  const int a = p.age;
+  if (a >= 18 && !(x.cats & bit(Category::minimum_living)) &&
+      r.chance(size == 1 ? Rates::extreme_alone : Rates::extreme_other)) {
+    x.cats |= bit(Category::extreme_poverty);
+  }
+  if (r.chance(Rates::severe_disability)) {
+    x.cats |= bit(Category::severe_disability);
+    x.grade = r.chance(400'000) ? 1 : 2;
+  } else if (r.chance(Rates::mild_disability)) {
+    x.grade = r.chance(450'000) ? 3 : 4;
+  }
+  if (a >= 12 && r.chance(Rates::mental)) x.cats |= bit(Category::severe_mental_illness);
+  if (a < 18 && p.role != Role::head) {
+    if (r.chance(Rates::orphan)) x.cats |= bit(Category::orphan);
+    else if (r.chance(Rates::de_facto_orphan)) x.cats |= bit(Category::de_facto_orphan);
+  }
+  if (a >= 40 && r.chance(Rates::veteran)) x.cats |= bit(Category::entitled_veteran);
+  if (a >= 45 && a <= 75 && r.chance(Rates::laid_off)) x.cats |= bit(Category::laid_off_worker);
+  bool university = a >= 18 && a <= 22 && r.chance(Rates::university);
+  if (university) x.cats |= bit(Category::university_student);
+  else if (a >= 3 && a <= 18 && r.chance(Rates::student)) x.cats |= bit(Category::student);
+  x.employee = !h.poor && !university && a >= 22 && a <= 60 && r.chance(Rates::employee);
+  if (x.employee) x.cats |= bit(Category::employee_insured);
+  else if (!(x.cats & (bit(Category::student) | bit(Category::university_student))) && a >= 18 && a <= 55 &&
+           r.chance(Rates::migrant))
+    x.cats |= bit(Category::migrant_worker);
+}
+
+// The birth comes from the ID; other events fall on a random day of the coverage year.
+void person_event(Rng& r, const Member& p, const Calendar& cal, Person& x) {
+  const int a = p.age;
+  x.newborn = x.birth.days >= cal.year_first;
+  if (x.newborn) {
+    x.ev = Event::birth;
+    x.ev_date = x.birth;
+  } else if (p.male && a >= 19 && a <= 28 && r.chance(Rates::army)) {
+    x.ev = Event::discharged_from_army;
+  } else if (a >= 20 && a <= 60 && r.chance(Rates::prison)) {
+    x.ev = Event::released_from_prison;
+  } else if (!x.employee && a >= 25 && a <= 60 && r.chance(Rates::insurance_ended)) {
+    x.ev = Event::employee_insurance_ended;
+    x.emp_months = r.between(6, 300);
+  }
+  if (x.ev != Event::none && x.ev != Event::birth) x.ev_date = Date{cal.year_first + static_cast<int32_t>(r.below(cal.year_len))};
+}
+
+void draw_person(Rng& r, IdAllocator& ids, const Geo& geo, const Member& p, int size, const Household& h,
+                 const Calendar& cal, Person& x) {
+  person_categories(r, p, size, h, x);
+  x.birth = ids.allocate(r, h.hukou->county, geo.prefixes[h.hukou->county], p.age, p.male, x.id);
+  person_event(r, p, cal, x);
+}
+
+// One CSV row in kRosterHeader's column order.
+void put_row(Out& o, Rng& r, const Member& p, int year, const Household& h, const Person& x) {
+  o.reserve(512);
+  o.put(x.id, 18);
+  o.put(',');
+  put_name(o, r, p, year);
+  o.put(",H");
+  o.put(h.home->code, 12);
+  o.put('-');
+  o.num(h.seq, 6);
+  o.put(',');
+  o.put(h.hukou->code, 12);
+  o.put(',');
+  if (h.outsider) o.put(h.home->code, 12);
+  else if (h.residence_same) o.put(h.hukou->code, 12);
+  o.put(',');
+  bool first = true;
+  for (int c = 0; c < kCategoryCount; ++c) {
+    if (!(x.cats >> c & 1)) continue;
+    if (!first) o.put(';');
+    first = false;
+    o.put(category_id(static_cast<Category>(c)));
+  }
+  o.put(',');
+  if (x.grade) o.num(static_cast<uint64_t>(x.grade));
+  o.put(',');
+  if (x.ev != Event::none) o.put(event_id(x.ev));
+  o.put(',');
+  if (x.ev != Event::none) o.date(x.ev_date);
+  o.put(',');
+  if (x.emp_months) o.num(static_cast<uint64_t>(x.emp_months));
+  o.put(',');
+  if (x.newborn) o.put(r.chance(Rates::parent_insured) ? std::string_view("yes") : std::string_view("no"));
+  o.put(',');
+  // A child born after the household paid cannot have paid with it.
+  if (h.pays && !x.employee && !x.newborn && !(h.pay_date < x.birth)) o.date(h.pay_date);
+  o.put('\n');
+}
+
 }  // namespace
 
 void generate_roster(const GenOptions& opt, std::ostream& os, const std::function<void(int64_t)>& progress) {
@@ -497,19 +686,7 @@ void generate_roster(const GenOptions& opt, std::ostream& os, const std::functio
   Geo geo = build_geo(opt.region);
   IdAllocator ids(year, geo.prefixes.size());
   std::vector<uint32_t> village_seq(geo.inside.size(), 0);
-
-  // Allowed payment days.
-  Date wopen = opt.window_open, wclose = opt.window_close;
-  if (wopen.days == 0 && wclose.days == 0) {
-    wopen = Date::from_ymd(year - 1, 9, 1);
-    wclose = Date::from_ymd(year - 1, 12, 31);
-  }
-  std::vector<int32_t> pay_days;
-  for (Date d = wopen; d <= wclose; d = d.plus_days(1))
-    if (d.day() <= opt.allowed_day_max) pay_days.push_back(d.days);
-  const uint32_t paid_ppm = static_cast<uint32_t>(std::llround(std::clamp(opt.paid_share, 0.0, 1.0) * 1e6));
-  const int32_t year_first = Date::from_ymd(year, 1, 1).days;
-  const uint32_t year_len = static_cast<uint32_t>(Date::from_ymd(year + 1, 1, 1).days - year_first);
+  const Calendar cal = make_calendar(opt);
 
   Rng r{mix(opt.seed ^ 0x63616e62616fULL) ^ (static_cast<uint64_t>(year) << 20)};
   Out o(os);
@@ -523,127 +700,11 @@ void generate_roster(const GenOptions& opt, std::ostream& os, const std::functio
     int size = 1 + pick(r, kSizeWeights);
     if (size > opt.persons - done) size = static_cast<int>(opt.persons - done);
     make_household(r, size, members);
-
-    // Where the household lives.
-    size_t vi = static_cast<size_t>(std::upper_bound(geo.inside_cum.begin(), geo.inside_cum.end(),
-                                                     r.next() % geo.inside_cum.back()) -
-                                    geo.inside_cum.begin());
-    const Village& home = geo.inside[vi];
-    bool outsider = !geo.outside.empty() && r.chance(30'000);
-    const Village& hukou = outsider ? geo.outside[r.below(static_cast<uint32_t>(geo.outside.size()))] : home;
-    bool residence_same = !outsider && r.chance(350'000);
-    uint32_t hh_seq = ++village_seq[vi];
-
-    // Household-level categories.
-    CategoryMask hh = 0;
-    bool lifted = !outsider && r.chance(Rates::lifted);
-    if (lifted) {
-      hh |= bit(Category::lifted_from_poverty);
-      if (r.chance(Rates::min_living_if_lifted)) hh |= bit(Category::minimum_living);
-      if (r.chance(Rates::relapsed_if_lifted)) hh |= bit(Category::relapsed_poverty);
-    } else {
-      if (r.chance(Rates::min_living_other)) hh |= bit(Category::minimum_living);
-      if (!outsider && r.chance(Rates::monitored_other)) hh |= bit(Category::monitored);
-      else if (!(hh & bit(Category::minimum_living)) && r.chance(Rates::low_income_other)) hh |= bit(Category::low_income);
-    }
-    if (size <= 3 && r.chance(Rates::family_planning * 3)) hh |= bit(Category::family_planning_hardship);
-    if (r.chance(Rates::retired_fisher)) hh |= bit(Category::retired_fisher);
-    const bool poor_household = hh & (bit(Category::minimum_living) | bit(Category::lifted_from_poverty) |
-                                      bit(Category::monitored) | bit(Category::relapsed_poverty));
-    const bool household_pays = paid_ppm && !pay_days.empty() && r.chance(paid_ppm);
-    Date pay_date{};
-    if (household_pays) {
-      // Most pay early or in the closing rush; the rest spread over the window.
-      uint32_t n = static_cast<uint32_t>(pay_days.size());
-      uint32_t u = r.below(100);
-      uint32_t idx = u < 30 ? r.below(std::max(1u, n / 5)) : u < 55 ? n - 1 - r.below(std::max(1u, n / 5)) : r.below(n);
-      pay_date = Date{pay_days[idx]};
-    }
-
+    const Household h = draw_household(r, geo, village_seq, size, cal);
     for (const Member& p : members) {
-      CategoryMask cats = hh;
-      int grade = 0;
-      Event ev = Event::none;
-      Date ev_date{};
-      int emp_months = 0;
-      const int a = p.age;
-      if (a >= 18 && !(cats & bit(Category::minimum_living)) &&
-          r.chance(size == 1 ? Rates::extreme_alone : Rates::extreme_other)) {
-        cats |= bit(Category::extreme_poverty);
-      }
-      if (r.chance(Rates::severe_disability)) {
-        cats |= bit(Category::severe_disability);
-        grade = r.chance(400'000) ? 1 : 2;
-      } else if (r.chance(Rates::mild_disability)) {
-        grade = r.chance(450'000) ? 3 : 4;
-      }
-      if (a >= 12 && r.chance(Rates::mental)) cats |= bit(Category::severe_mental_illness);
-      if (a < 18 && p.role != Role::head) {
-        if (r.chance(Rates::orphan)) cats |= bit(Category::orphan);
-        else if (r.chance(Rates::de_facto_orphan)) cats |= bit(Category::de_facto_orphan);
-      }
-      if (a >= 40 && r.chance(Rates::veteran)) cats |= bit(Category::entitled_veteran);
-      if (a >= 45 && a <= 75 && r.chance(Rates::laid_off)) cats |= bit(Category::laid_off_worker);
-      bool university = a >= 18 && a <= 22 && r.chance(Rates::university);
-      if (university) cats |= bit(Category::university_student);
-      else if (a >= 3 && a <= 18 && r.chance(Rates::student)) cats |= bit(Category::student);
-      bool employee = !poor_household && !university && a >= 22 && a <= 60 && r.chance(Rates::employee);
-      if (employee) cats |= bit(Category::employee_insured);
-      else if (!(cats & (bit(Category::student) | bit(Category::university_student))) && a >= 18 && a <= 55 &&
-               r.chance(Rates::migrant))
-        cats |= bit(Category::migrant_worker);
-
-      char id[18];
-      Date birth = ids.allocate(r, hukou.county, geo.prefixes[hukou.county], a, p.male, id);
-      const bool newborn = birth.days >= year_first;
-      if (newborn) {
-        ev = Event::birth;
-        ev_date = birth;
-      } else if (p.male && a >= 19 && a <= 28 && r.chance(Rates::army)) {
-        ev = Event::discharged_from_army;
-      } else if (a >= 20 && a <= 60 && r.chance(Rates::prison)) {
-        ev = Event::released_from_prison;
-      } else if (!employee && a >= 25 && a <= 60 && r.chance(Rates::insurance_ended)) {
-        ev = Event::employee_insurance_ended;
-        emp_months = r.between(6, 300);
-      }
-      if (ev != Event::none && ev != Event::birth) ev_date = Date{year_first + static_cast<int32_t>(r.below(year_len))};
-
-      o.reserve(512);
-      o.put(id, 18);
-      o.put(',');
-      put_name(o, r, p, year);
-      o.put(",H");
-      o.put(home.code, 12);
-      o.put('-');
-      o.num(hh_seq, 6);
-      o.put(',');
-      o.put(hukou.code, 12);
-      o.put(',');
-      if (outsider) o.put(home.code, 12);
-      else if (residence_same) o.put(hukou.code, 12);
-      o.put(',');
-      bool first = true;
-      for (int c = 0; c < kCategoryCount; ++c) {
-        if (!(cats >> c & 1)) continue;
-        if (!first) o.put(';');
-        first = false;
-        o.put(category_id(static_cast<Category>(c)));
-      }
-      o.put(',');
-      if (grade) o.num(static_cast<uint64_t>(grade));
-      o.put(',');
-      if (ev != Event::none) o.put(event_id(ev));
-      o.put(',');
-      if (ev != Event::none) o.date(ev_date);
-      o.put(',');
-      if (emp_months) o.num(static_cast<uint64_t>(emp_months));
-      o.put(',');
-      if (newborn) o.put(r.chance(Rates::parent_insured) ? std::string_view("yes") : std::string_view("no"));
-      o.put(',');
-      // A child born after the household paid cannot have paid with it.
-      if (household_pays && !employee && !newborn && !(pay_date < birth)) o.date(pay_date);
-      o.put('\n');
+      Person x;
+      draw_person(r, ids, geo, p, size, h, cal, x);
+      put_row(o, r, p, year, h, x);
       ++done;
       if (progress && (done & 0xFFFF) == 0) progress(done);
     }

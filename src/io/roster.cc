@@ -13,25 +13,31 @@ struct ColumnInfo {
   RosterColumn col;
   std::string_view name, zh;
   bool required;
+  // Every other header either of the two former readers accepted: a file
+  // that one of them read must still read (certno … are the national
+  // platform's export names).
   std::array<std::string_view, 4> aliases;
+  size_t n_aliases;
 };
 const ColumnInfo kColumns[] = {
-    {RosterColumn::id_number, "id_number", "身份证号", true, {"certno", "公民身份号码", "身份证号码", "证件号码"}},
-    {RosterColumn::name, "name", "姓名", true, {"psn_name", "人员姓名"}},
-    {RosterColumn::household_id, "household_id", "户号", true, {"户编号"}},
-    {RosterColumn::hukou_region, "hukou_region", "户籍地区划", true, {"resd_loc_admdvs", "户籍地"}},
-    {RosterColumn::residence_region, "residence_region", "居住地区划", false, {"live_admdvs", "居住地"}},
-    {RosterColumn::categories, "categories", "人员类别", false, {"身份类别"}},
-    {RosterColumn::disability_grade, "disability_grade", "残疾等级", false, {}},
-    {RosterColumn::event, "event", "特殊事件", false, {}},
-    {RosterColumn::event_date, "event_date", "事件日期", false, {}},
-    {RosterColumn::employee_months, "employee_months", "职工医保连续缴费月数", false, {}},
-    {RosterColumn::parent_insured, "parent_insured", "父母参保", false, {}},
-    {RosterColumn::paid_on, "paid_on", "缴费日期", false, {"clct_time"}},
-    {RosterColumn::registered_on, "registered_on", "登记日期", false, {"crt_insu_date"}},
-    {RosterColumn::school_region, "school_region", "学校所在地", false, {"学校所在地区划"}},
-    {RosterColumn::insured_last_year, "insured_last_year", "上年本地参保", false, {}},
+    {RosterColumn::id_number, "id_number", "身份证号", true, {"certno", "公民身份号码", "身份证号码", "证件号码"}, 4},
+    {RosterColumn::name, "name", "姓名", true, {"psn_name", "人员姓名"}, 2},
+    {RosterColumn::household_id, "household_id", "户号", true, {"户编号"}, 1},
+    {RosterColumn::hukou_region, "hukou_region", "户籍地区划", true, {"resd_loc_admdvs", "户籍地", "户籍地区划代码"}, 3},
+    {RosterColumn::residence_region, "residence_region", "居住地区划", false, {"live_admdvs", "居住地", "居住地区划代码"}, 3},
+    {RosterColumn::categories, "categories", "人员类别", false, {"身份类别"}, 1},
+    {RosterColumn::disability_grade, "disability_grade", "残疾等级", false, {}, 0},
+    {RosterColumn::event, "event", "特殊事件", false, {}, 0},
+    {RosterColumn::event_date, "event_date", "事件日期", false, {}, 0},
+    {RosterColumn::employee_months, "employee_months", "职工医保连续缴费月数", false, {}, 0},
+    {RosterColumn::parent_insured, "parent_insured", "父母参保", false, {}, 0},
+    {RosterColumn::paid_on, "paid_on", "缴费日期", false, {"clct_time"}, 1},
+    {RosterColumn::registered_on, "registered_on", "登记日期", false, {"crt_insu_date"}, 1},
+    {RosterColumn::school_region, "school_region", "学校所在地", false, {"学校所在地区划"}, 1},
+    {RosterColumn::insured_last_year, "insured_last_year", "上年本地参保", false, {}, 0},
 };
+
+const ColumnInfo& info(RosterColumn c) { return kColumns[static_cast<int>(c)]; }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -44,10 +50,51 @@ std::string lower(std::string_view s) {
   for (auto& c : o) if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return o;
 }
+
+// Headers are typed by hand: "身份证号 ", "ID_Number", "户　号" (full-width
+// space) and a BOM the CSV reader left on the first cell all mean the column.
+std::string norm_header(std::string_view h) {
+  if (h.starts_with("\xEF\xBB\xBF")) h.remove_prefix(3);
+  std::string out;
+  for (char c : h) {
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    out += (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+  }
+  for (size_t p; (p = out.find("\xE3\x80\x80")) != std::string::npos;) out.erase(p, 3);
+  return out;
+}
+
+std::optional<int8_t> parse_yes_no(std::string_view t) {
+  if (t == "是") return 1;
+  if (t == "否") return 0;
+  std::string l = lower(t);
+  if (l == "yes" || l == "y" || l == "true" || l == "1") return 1;
+  if (l == "no" || l == "n" || l == "false" || l == "0") return 0;
+  return std::nullopt;
+}
+
+// 1–4 as digits ("2", "02") or as the certificate writes it ("二级").
+int parse_grade(std::string_view t) {
+  static const std::string_view kZh[] = {"一级", "二级", "三级", "四级"};
+  for (int i = 0; i < 4; ++i) if (t == kZh[i]) return i + 1;
+  int g = 0;
+  auto res = std::from_chars(t.data(), t.data() + t.size(), g);
+  if (res.ec != std::errc() || res.ptr != t.data() + t.size() || g < 1 || g > 4) return 0;
+  return g;
+}
 }  // namespace
 
-std::string_view roster_column_name(RosterColumn c) { return kColumns[static_cast<int>(c)].name; }
-std::string_view roster_column_name_zh(RosterColumn c) { return kColumns[static_cast<int>(c)].zh; }
+std::string_view roster_column_name(RosterColumn c) { return info(c).name; }
+std::string_view roster_column_name_zh(RosterColumn c) { return info(c).zh; }
+std::span<const std::string_view> roster_column_aliases(RosterColumn c) {
+  return {info(c).aliases.data(), info(c).n_aliases};
+}
+bool roster_column_required(RosterColumn c) { return info(c).required; }
+
+RosterHeaderError::RosterHeaderError(const std::string& en, std::string zh, int64_t row,
+                                     std::vector<RosterColumn> missing)
+    : Error(en, std::move(zh), row, missing.empty() ? std::string() : std::string(roster_column_name_zh(missing[0]))),
+      missing(std::move(missing)) {}
 
 std::string RowError::str() const { return fmt::format("row {}, column {}: {}", row, column, reason_en); }
 std::string RowError::str_zh() const { return fmt::format("第{}行 {}：{}", row, column, reason_zh); }
@@ -80,11 +127,13 @@ void RosterRecord::clear() {
   household_id.clear();
   dated.clear();
   birth = Date{};
+  male = false;
   hukou = residence = RegionCode{};
   categories = 0;
   disability_grade = 0;
   event = Event::none;
   event_date = Date{};
+  event_date_given = false;
   employee_months = -1;
   parent_insured = -1;
   has_paid_on = has_registered_on = false;
@@ -134,131 +183,183 @@ RosterReader::RosterReader(std::unique_ptr<TableReader> table, Date today) : tab
   header_ = table_->header();
   std::fill(std::begin(col_), std::end(col_), -1);
   for (size_t i = 0; i < header_.size(); ++i) {
-    std::string h = lower(trim(header_[i]));
+    std::string h = norm_header(header_[i]);
     for (const auto& c : kColumns) {
       bool hit = h == c.name || h == c.zh;
-      for (auto a : c.aliases) hit = hit || (!a.empty() && h == a);
+      for (size_t a = 0; a < c.n_aliases; ++a) hit = hit || h == c.aliases[a];
+      // The first column wins when a file repeats a header.
       if (hit && col_[static_cast<int>(c.col)] < 0) col_[static_cast<int>(c.col)] = static_cast<int>(i);
     }
   }
+  std::vector<RosterColumn> missing;
   std::string missing_en, missing_zh;
   for (const auto& c : kColumns)
     if (c.required && col_[static_cast<int>(c.col)] < 0) {
+      missing.push_back(c.col);
       missing_en += (missing_en.empty() ? "" : ", ") + std::string(c.name);
       missing_zh += (missing_zh.empty() ? "" : "、") + std::string(c.zh);
     }
-  if (!missing_en.empty())
-    throw Error("roster is missing required column(s): " + missing_en, "名册缺少必填列：" + missing_zh,
-                table_->header_row());
+  if (!missing.empty())
+    throw RosterHeaderError("roster is missing required column(s): " + missing_en, "名册缺少必填列：" + missing_zh,
+                            table_->header_row(), std::move(missing));
 }
 
-bool RosterReader::next(RosterRecord& r, bool& ok, std::vector<RowError>& errors) {
-  if (!table_->next(row_)) return false;
-  ++rows_;
-  ok = true;
-  auto cell = [&](RosterColumn c) -> std::string_view {
-    int i = col_[static_cast<int>(c)];
-    return i >= 0 && static_cast<size_t>(i) < row_.cells.size() ? trim(row_.cells[i]) : std::string_view{};
-  };
-  auto fail = [&](RosterColumn c, std::string_view value, std::string zh, std::string en) {
-    ok = false;
-    int i = col_[static_cast<int>(c)];
-    errors.push_back({row_.number, i >= 0 ? header_[i] : std::string(roster_column_name_zh(c)), std::string(value),
-                      std::move(zh), std::move(en)});
-  };
+std::string RosterReader::column_header(RosterColumn c) const {
+  int i = col_[static_cast<int>(c)];
+  return i >= 0 ? header_[static_cast<size_t>(i)] : std::string(roster_column_name_zh(c));
+}
 
-  // ID number
-  r.clear();
+std::string_view RosterReader::cell(RosterColumn c) const {
+  int i = col_[static_cast<int>(c)];
+  return i >= 0 && static_cast<size_t>(i) < row_.cells.size() ? trim(row_.cells[static_cast<size_t>(i)])
+                                                              : std::string_view{};
+}
+
+void RosterReader::fail(RosterColumn c, std::string_view value, std::string zh, std::string en) {
+  *ok_ = false;
+  errors_->push_back({row_.number, column_header(c), std::string(value), std::move(zh), std::move(en)});
+}
+
+void RosterReader::read_identity(RosterRecord& r) {
   auto id_text = cell(RosterColumn::id_number);
   int id_col = col_[static_cast<int>(RosterColumn::id_number)];
   if (row_.lost_precision(static_cast<size_t>(id_col))) {
     fail(RosterColumn::id_number, mask_id(id_text), "数值精度丢失，身份证号请以文本格式保存",
          "ID number was stored as a number and lost precision; store it as text");
   } else if (id_text.empty()) {
-    fail(RosterColumn::id_number, "", "身份证号为空", "ID number is empty");
+    fail(RosterColumn::id_number, "", "身份证号不能为空", "ID number is empty");
   } else {
     IdError e;
     auto id = IdNumber::parse(id_text, today_, &e);
-    if (!id) fail(RosterColumn::id_number, mask_id(id_text), std::string(id_error_message_zh(e)), std::string(id_error_message(e)));
-    else { r.id_number.assign(id->str()); r.birth = id->birth_date(); }
+    if (!id) {
+      fail(RosterColumn::id_number, mask_id(id_text), std::string(id_error_message_zh(e)),
+           std::string(id_error_message(e)));
+    } else {
+      r.id_number.assign(id->str());
+      r.birth = id->birth_date();
+      r.male = id->male();
+    }
   }
   r.name.assign(cell(RosterColumn::name));
-  if (r.name.empty()) fail(RosterColumn::name, "", "姓名为空", "name is empty");
+  if (r.name.empty()) fail(RosterColumn::name, "", "姓名不能为空", "name is empty");
   r.household_id.assign(cell(RosterColumn::household_id));
-  if (r.household_id.empty()) fail(RosterColumn::household_id, "", "户号为空", "household id is empty");
+  if (r.household_id.empty()) fail(RosterColumn::household_id, "", "户号不能为空", "household id is empty");
+}
 
-  auto region = [&](RosterColumn c, RegionCode& out, bool required) {
-    auto t = cell(c);
-    if (t.empty()) {
-      if (required) fail(c, "", "区划代码为空", "division code is empty");
-      return;
-    }
-    auto rc = RegionCode::parse(t);
-    if (!rc) fail(c, t, std::string(kBadRegionZh), std::string(kBadRegionEn));
-    else out = *rc;
-  };
-  region(RosterColumn::hukou_region, r.hukou, true);
-  region(RosterColumn::residence_region, r.residence, false);
-  region(RosterColumn::school_region, r.school, false);
-
-  if (auto t = cell(RosterColumn::categories); !t.empty()) {
-    std::string bad;
-    if (!parse_categories_cell(t, r.categories, r.dated, bad))
-      fail(RosterColumn::categories, t, fmt::format("未知的人员类别“{}”", bad), fmt::format("unknown category '{}'", bad));
-  }
-  if (auto t = cell(RosterColumn::disability_grade); !t.empty()) {
-    static const std::string_view kZh[] = {"一级", "二级", "三级", "四级"};
-    int g = 0;
-    for (int i = 0; i < 4; ++i) if (t == kZh[i]) g = i + 1;
-    if (!g && t.size() == 1 && t[0] >= '1' && t[0] <= '4') g = t[0] - '0';
-    if (!g) fail(RosterColumn::disability_grade, t, "残疾等级应为1–4", "disability grade must be 1–4");
-    r.disability_grade = static_cast<int8_t>(g);
-  }
-  auto date = [&](RosterColumn c, Date& out, bool& has) {
+void RosterReader::read_regions(RosterRecord& r) {
+  auto region = [&](RosterColumn c, RegionCode& out) {
     auto t = cell(c);
     if (t.empty()) return;
-    auto d = Date::parse(t);
-    if (!d) fail(c, t, "日期格式应为YYYY-MM-DD且为真实日期", "date must be YYYY-MM-DD and a real day");
-    else { out = *d; has = true; }
+    if (auto rc = RegionCode::parse(t)) out = *rc;
+    else fail(c, t, std::string(kBadRegionZh), std::string(kBadRegionEn));
   };
-  if (auto t = cell(RosterColumn::event); !t.empty()) {
-    auto e = parse_event(t);
-    if (!e) fail(RosterColumn::event, t, fmt::format("未知的特殊事件“{}”", t), fmt::format("unknown event '{}'", t));
-    else r.event = *e;
+  if (cell(RosterColumn::hukou_region).empty())
+    fail(RosterColumn::hukou_region, "", "户籍地区划不能为空", "hukou_region is empty");
+  region(RosterColumn::hukou_region, r.hukou);
+  region(RosterColumn::residence_region, r.residence);
+  region(RosterColumn::school_region, r.school);
+}
+
+void RosterReader::read_categories_and_grade(RosterRecord& r) {
+  if (auto t = cell(RosterColumn::categories); !t.empty()) {
+    std::string bad;
+    // The value reported is the bad item, not the whole cell: "低保;贫困户" → 贫困户.
+    if (!parse_categories_cell(t, r.categories, r.dated, bad)) {
+      if (bad.find('@') != std::string::npos)
+        fail(RosterColumn::categories, bad, fmt::format("人员类别“{}”中的认定日期无效（应为YYYY-MM-DD）", bad),
+             fmt::format("category '{}': the certification day must be YYYY-MM-DD", bad));
+      else
+        fail(RosterColumn::categories, bad, fmt::format("未知的人员类别“{}”", bad),
+             fmt::format("unknown category '{}'", bad));
+    }
   }
-  bool has_event_date = false;
-  date(RosterColumn::event_date, r.event_date, has_event_date);
-  if (r.event == Event::birth && !has_event_date) { r.event_date = r.birth; has_event_date = true; }
-  if (r.event != Event::none && !has_event_date)
-    fail(RosterColumn::event_date, "", "有特殊事件时必须填写事件日期", "event_date is required with an event");
-  if (r.event == Event::none && has_event_date && cell(RosterColumn::event).empty())
+  if (auto t = cell(RosterColumn::disability_grade); !t.empty()) {
+    int g = parse_grade(t);
+    if (!g) fail(RosterColumn::disability_grade, t, "残疾等级应为1至4", "disability grade must be 1 to 4");
+    r.disability_grade = static_cast<int8_t>(g);
+  }
+}
+
+// A day in column `c`: "缴费日期无效（应为YYYY-MM-DD）" names the column it is about.
+static bool read_date(std::string_view t, RosterColumn c, Date& out, std::string& zh, std::string& en) {
+  if (auto d = Date::parse(t)) { out = *d; return true; }
+  zh = fmt::format("{}无效（应为YYYY-MM-DD）", roster_column_name_zh(c));
+  en = fmt::format("{} must be a real day written YYYY-MM-DD", roster_column_name(c));
+  return false;
+}
+
+void RosterReader::read_event(RosterRecord& r) {
+  const auto event_text = cell(RosterColumn::event);
+  if (!event_text.empty()) {
+    if (auto e = parse_event(event_text)) r.event = *e;
+    else fail(RosterColumn::event, event_text, fmt::format("未知的特殊事件“{}”", event_text),
+              fmt::format("unknown event '{}'", event_text));
+  }
+  if (auto t = cell(RosterColumn::event_date); !t.empty()) {
+    std::string zh, en;
+    if (read_date(t, RosterColumn::event_date, r.event_date, zh, en)) r.event_date_given = true;
+    else fail(RosterColumn::event_date, t, std::move(zh), std::move(en));
+  }
+  // A birth is dated by the ID number; any other event needs its day.
+  bool dated = r.event_date_given;
+  if (r.event == Event::birth && !dated) { r.event_date = r.birth; dated = true; }
+  // Named by a column the file has: 事件日期 when present, else 特殊事件.
+  const bool has_date_column = col_[static_cast<int>(RosterColumn::event_date)] >= 0;
+  if (r.event != Event::none && !dated)
+    fail(has_date_column ? RosterColumn::event_date : RosterColumn::event, "", "特殊事件需要填写事件日期",
+         "event_date is required with an event");
+  if (r.event_date_given && event_text.empty())
     fail(RosterColumn::event, "", "填写了事件日期但未填写特殊事件", "event_date given without an event");
-  if (r.event == Event::birth && has_event_date && r.event_date != r.birth && !r.id_number.empty())
+  if (r.event == Event::birth && r.event_date_given && r.event_date != r.birth && !r.id_number.empty())
     fail(RosterColumn::event_date, r.event_date.str(), "出生事件日期与身份证号中的出生日期不一致",
          "birth event date differs from the birth date in the ID number");
+}
+
+void RosterReader::read_flags_and_dates(RosterRecord& r) {
   if (auto t = cell(RosterColumn::employee_months); !t.empty()) {
     int v = -1;
     auto res = std::from_chars(t.data(), t.data() + t.size(), v);
     if (res.ec != std::errc() || res.ptr != t.data() + t.size() || v < 0 || v > 1200)
-      fail(RosterColumn::employee_months, t, "职工医保连续缴费月数应为0–1200的整数", "employee_months must be an integer 0–1200");
+      fail(RosterColumn::employee_months, t, "职工医保连续缴费月数应为0至1200的整数",
+           "employee_months must be an integer 0–1200");
     else r.employee_months = static_cast<int16_t>(v);
   }
   if (auto t = cell(RosterColumn::parent_insured); !t.empty()) {
-    std::string l = lower(t);
-    if (l == "yes" || l == "y" || l == "true" || l == "1" || t == "是") r.parent_insured = 1;
-    else if (l == "no" || l == "n" || l == "false" || l == "0" || t == "否") r.parent_insured = 0;
+    if (auto v = parse_yes_no(t)) r.parent_insured = *v;
     else fail(RosterColumn::parent_insured, t, "父母参保应为“是”或“否”", "parent_insured must be yes or no");
   }
   if (auto t = cell(RosterColumn::insured_last_year); !t.empty()) {
-    std::string l = lower(t);
-    if (l == "yes" || l == "y" || l == "true" || l == "1" || t == "是") r.insured_last_year = 1;
-    else if (l == "no" || l == "n" || l == "false" || l == "0" || t == "否") r.insured_last_year = 0;
+    if (auto v = parse_yes_no(t)) r.insured_last_year = *v;
     else fail(RosterColumn::insured_last_year, t, std::string(kBadInsuredLastYearZh), std::string(kBadInsuredLastYearEn));
   }
+  auto date = [&](RosterColumn c, Date& out, bool& has) {
+    std::string zh, en;
+    if (auto t = cell(c); !t.empty()) {
+      if (read_date(t, c, out, zh, en)) has = true;
+      else fail(c, t, std::move(zh), std::move(en));
+    }
+  };
   date(RosterColumn::paid_on, r.paid_on, r.has_paid_on);
   date(RosterColumn::registered_on, r.registered_on, r.has_registered_on);
   if (r.has_paid_on && !r.id_number.empty() && r.paid_on < r.birth)
     fail(RosterColumn::paid_on, r.paid_on.str(), "缴费日期早于出生日期", "paid_on is before the birth date");
+}
+
+bool RosterReader::next(RosterRecord& r, bool& ok, std::vector<RowError>& errors) {
+  if (!table_->next(row_)) return false;
+  ++rows_;
+  ok = true;
+  ok_ = &ok;
+  errors_ = &errors;
+  r.clear();
+  // Cells are checked in interchange order, so a row's errors read left to right.
+  read_identity(r);
+  read_regions(r);
+  read_categories_and_grade(r);
+  read_event(r);
+  read_flags_and_dates(r);
+  ok_ = nullptr;
+  errors_ = nullptr;
   return true;
 }
 

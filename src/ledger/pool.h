@@ -7,7 +7,7 @@
 // while it sat idle in the pool, is reconnected by lease() before it is
 // handed out (same URL: a multi-host URL finds the new primary), retrying with
 // backoff for up to reconnect_wait(); when the database is still unreachable
-// then, lease() throws store::Unavailable (HTTP 503 + Retry-After) and keeps
+// then, lease() throws store::Unavailable (retry later) and keeps
 // the connection for the next try. Opening the pool retries the same way for
 // up to open_wait, so `canbao serve` may start while PostgreSQL is starting.
 #pragma once

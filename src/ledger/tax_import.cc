@@ -13,6 +13,7 @@
 #include "core/money.h"
 #include "io/table.h"
 #include "ledger/ledger.h"
+#include "ledger/tax_import.h"
 #include "registry/sha256.h"
 
 namespace canbao::ledger {
@@ -45,95 +46,113 @@ nlohmann::json TaxImportResult::report() const {
                                      : nlohmann::json::array()}};
 }
 
-TaxImportResult import_tax_payments(Ledger& l, const Actor& a, const std::string& path, int default_year,
-                                    Date today) {
-  TaxImportResult res;
-  auto t = io::open_table(path);
-  const auto& h = t->header();
-  int c_id = find_col(h, {"身份证号", "certno", "id_number", "证件号码", "身份证号码"});
-  int c_name = find_col(h, {"姓名", "psn_name", "name", "人员姓名"});
-  int c_txn = find_col(h, {"电子税票号码", "elec_taxrpt_no", "transaction_id", "交易流水号", "税票号码"});
-  int c_amt = find_col(h, {"缴费金额", "psn_clct_amt", "amount", "个人缴费金额", "实缴金额"});
-  int c_time = find_col(h, {"缴费时间", "clct_time", "paid_on", "缴费日期"});
-  int c_year = find_col(h, {"缴费年度", "cashym", "year", "费款所属期"});
-  auto missing = [&](int c, const char* name) {
-    if (c < 0) res.problems.push_back({0, name, "", fmt::format("缺少必需的列：{}", name)});
+namespace {
+
+// Where each column is in the file's header (-1: absent).
+struct Columns {
+  int id = -1, name = -1, txn = -1, amt = -1, time = -1, year = -1;
+};
+
+// The file's columns by any of their usual names; the required ones missing
+// are added to res.problems (then nothing is imported).
+Columns find_columns(const std::vector<std::string>& h, TaxImportResult& res) {
+  Columns c;
+  c.id = find_col(h, {"身份证号", "certno", "id_number", "证件号码", "身份证号码"});
+  c.name = find_col(h, {"姓名", "psn_name", "name", "人员姓名"});
+  c.txn = find_col(h, {"电子税票号码", "elec_taxrpt_no", "transaction_id", "交易流水号", "税票号码"});
+  c.amt = find_col(h, {"缴费金额", "psn_clct_amt", "amount", "个人缴费金额", "实缴金额"});
+  c.time = find_col(h, {"缴费时间", "clct_time", "paid_on", "缴费日期"});
+  c.year = find_col(h, {"缴费年度", "cashym", "year", "费款所属期"});
+  auto missing = [&](int col, const char* name) {
+    if (col < 0) res.problems.push_back({0, name, "", fmt::format("缺少必需的列：{}", name)});
   };
-  missing(c_id, "身份证号");
-  missing(c_txn, "电子税票号码");
-  missing(c_amt, "缴费金额");
-  if (!res.problems.empty()) {
-    res.rows_rejected = 0;
-    return res;
-  }
-  struct Item {
-    int64_t row;
-    PaymentRequest req;
-    std::string name;
-    std::string problem, column, value;
+  missing(c.id, "身份证号");
+  missing(c.txn, "电子税票号码");
+  missing(c.amt, "缴费金额");
+  return c;
+}
+
+// One row of the file as a payment request, or the first problem it has.
+struct Item {
+  int64_t row;
+  PaymentRequest req;
+  std::string name;
+  std::string problem, column, value;
+};
+
+// 缴费时间 as "YYYY-MM-DD…" or "YYYYMMDD…"; nullopt when neither.
+std::optional<Date> parse_paid_on(const std::string& tv) {
+  auto day = Date::parse(tv.substr(0, 10));
+  if (!day && tv.size() >= 8 && std::all_of(tv.begin(), tv.begin() + 8, ::isdigit))
+    day = Date::parse(tv.substr(0, 4) + "-" + tv.substr(4, 2) + "-" + tv.substr(6, 2));
+  return day;
+}
+
+Item read_item(const io::Row& row, const Columns& c, int default_year, Date today) {
+  auto cell = [&](int col) -> std::string {
+    return col >= 0 && size_t(col) < row.cells.size() ? row.cells[size_t(col)] : "";
   };
-  std::vector<Item> items;
-  io::Row row;
-  auto cell = [&](int c) -> std::string { return c >= 0 && size_t(c) < row.cells.size() ? row.cells[size_t(c)] : ""; };
-  while (t->next(row)) {
-    Item it;
-    it.row = row.number;
-    std::string raw_id = cell(c_id);
-    auto id = IdNumber::parse(raw_id, today.plus_days(366));
-    it.name = cell(c_name);
-    if (!id) {
-      it.problem = "身份证号无效";
-      it.column = "身份证号";
-      it.value = mask_id(raw_id);
-    }
-    std::string txn = cell(c_txn);
-    if (it.problem.empty() && txn.empty()) {
-      it.problem = "缺少电子税票号码";
-      it.column = "电子税票号码";
-    }
-    auto amt = Money::parse_yuan(cell(c_amt));
-    if (it.problem.empty() && !amt) {
-      it.problem = "缴费金额无效";
-      it.column = "缴费金额";
-      it.value = cell(c_amt);
-    }
-    std::optional<Date> day;
-    if (c_time >= 0) {
-      std::string tv = cell(c_time);
-      day = Date::parse(tv.substr(0, 10));
-      if (!day && tv.size() >= 8 && std::all_of(tv.begin(), tv.begin() + 8, ::isdigit))
-        day = Date::parse(tv.substr(0, 4) + "-" + tv.substr(4, 2) + "-" + tv.substr(6, 2));
-      if (it.problem.empty() && !day) {
-        it.problem = "缴费时间无效";
-        it.column = "缴费时间";
-        it.value = tv;
-      }
-    }
-    int year = default_year;
-    if (c_year >= 0 && cell(c_year).size() >= 4) {
-      try {
-        year = std::stoi(cell(c_year).substr(0, 4));
-      } catch (...) {
-      }
-    }
-    if (id) it.req.person = id->str();
-    it.req.idempotency_key = "tax:" + txn;
-    it.req.external_txn = txn;
-    it.req.year = year;
-    it.req.amount_fen = amt ? amt->fen : 0;
-    it.req.channel = "tax_hall";
-    it.req.payer_kind = "self";
-    it.req.paid_on = day;
-    items.push_back(std::move(it));
+  Item it;
+  it.row = row.number;
+  std::string raw_id = cell(c.id);
+  auto id = IdNumber::parse(raw_id, today.plus_days(366));
+  it.name = cell(c.name);
+  if (!id) {
+    it.problem = "身份证号无效";
+    it.column = "身份证号";
+    it.value = mask_id(raw_id);
   }
-  res.rows_total = int64_t(items.size());
-  // Rows go to the ledger from several threads so the group commit batches them.
-  std::vector<Outcome> outs(items.size());
-  std::vector<std::string> name_mismatch(items.size());
+  std::string txn = cell(c.txn);
+  if (it.problem.empty() && txn.empty()) {
+    it.problem = "缺少电子税票号码";
+    it.column = "电子税票号码";
+  }
+  auto amt = Money::parse_yuan(cell(c.amt));
+  if (it.problem.empty() && !amt) {
+    it.problem = "缴费金额无效";
+    it.column = "缴费金额";
+    it.value = cell(c.amt);
+  }
+  std::optional<Date> day;
+  if (c.time >= 0) {
+    std::string tv = cell(c.time);
+    day = parse_paid_on(tv);
+    if (it.problem.empty() && !day) {
+      it.problem = "缴费时间无效";
+      it.column = "缴费时间";
+      it.value = tv;
+    }
+  }
+  int year = default_year;
+  if (c.year >= 0 && cell(c.year).size() >= 4) {
+    try {
+      year = std::stoi(cell(c.year).substr(0, 4));
+    } catch (...) {
+    }
+  }
+  if (id) it.req.person = id->str();
+  it.req.idempotency_key = "tax:" + txn;
+  it.req.external_txn = txn;
+  it.req.year = year;
+  it.req.amount_fen = amt ? amt->fen : 0;
+  it.req.channel = "tax_hall";
+  it.req.payer_kind = "self";
+  it.req.paid_on = day;
+  return it;
+}
+
+// Rows go to the ledger from several threads so the group commit batches
+// them. A row whose name differs from the registered person's is not paid
+// (`name_mismatch`). The first store error of a thread is rethrown after all
+// threads end; rows already written stay (idempotent: run the import again).
+void pay_items(Ledger& l, const Actor& a, const std::vector<Item>& items, Date today, std::vector<Outcome>& outs,
+               std::vector<std::string>& name_mismatch) {
+  outs.assign(items.size(), Outcome{});
+  name_mismatch.assign(items.size(), std::string());
   const size_t nthreads = std::min<size_t>(32, std::max<size_t>(1, items.size()));
   std::vector<std::thread> ts;
   std::mutex err_mu;
-  std::exception_ptr err;  // first store error of a thread (e.g. store::Unavailable), rethrown below
+  std::exception_ptr err;
   for (size_t k = 0; k < nthreads; ++k)
     ts.emplace_back([&, k] {
       try {
@@ -156,7 +175,12 @@ TaxImportResult import_tax_payments(Ledger& l, const Actor& a, const std::string
       }
     });
   for (auto& th : ts) th.join();
-  if (err) std::rethrow_exception(err);  // rows already written stay (idempotent: run the import again)
+  if (err) std::rethrow_exception(err);
+}
+
+// Counts and problems of the rows, in file order.
+void tally(const std::vector<Item>& items, const std::vector<Outcome>& outs,
+           const std::vector<std::string>& name_mismatch, TaxImportResult& res) {
   for (size_t i = 0; i < items.size(); ++i) {
     auto& it = items[i];
     if (!it.problem.empty()) {
@@ -176,33 +200,56 @@ TaxImportResult import_tax_payments(Ledger& l, const Actor& a, const std::string
     }
   }
   res.rows_rejected = int64_t(res.problems.size());
-  // The batch and its report, with an audit row.
-  {
-    auto lease = l.pool().lease();
-    auto& st = *lease;
-    std::string fp = registry::sha256_file(path);
-    res.already_imported = st.find_import("payments", fp).has_value();
-    store::ImportBatch b;
-    b.kind = "payments";
-    b.file_name = std::filesystem::path(path).filename().string();
-    b.fingerprint = fp;
-    b.mode = "partial";
-    b.status = "committed";
-    b.rows_total = res.rows_total;
-    b.rows_written = res.rows_written;
-    b.rows_rejected = res.rows_rejected;
-    b.report_json = res.report()["problems"].dump();
-    b.actor = a.username;
-    b.region = a.scope;
-    auto tx = st.transaction();
-    res.batch_id = st.add_import(b);
-    st.audit({"", a.username, "import.payments", "import_batch", std::to_string(res.batch_id), "",
-              nlohmann::json{{"rows", res.rows_total}, {"written", res.rows_written}, {"replayed", res.rows_replayed},
-                             {"rejected", res.rows_rejected}}
-                  .dump(),
-              a.scope});
-    tx.commit();
+}
+
+// The batch and its report, with an audit row.
+void record_batch(Ledger& l, const Actor& a, const std::string& path, TaxImportResult& res) {
+  auto lease = l.pool().lease();
+  auto& st = *lease;
+  std::string fp = registry::sha256_file(path);
+  res.already_imported = st.find_import("payments", fp).has_value();
+  store::ImportBatch b;
+  b.kind = "payments";
+  b.file_name = std::filesystem::path(path).filename().string();
+  b.fingerprint = fp;
+  b.mode = "partial";
+  b.status = "committed";
+  b.rows_total = res.rows_total;
+  b.rows_written = res.rows_written;
+  b.rows_rejected = res.rows_rejected;
+  b.report_json = res.report()["problems"].dump();
+  b.actor = a.username;
+  b.region = a.scope;
+  auto tx = st.transaction();
+  res.batch_id = st.add_import(b);
+  st.audit({"", a.username, "import.payments", "import_batch", std::to_string(res.batch_id), "",
+            nlohmann::json{{"rows", res.rows_total}, {"written", res.rows_written}, {"replayed", res.rows_replayed},
+                           {"rejected", res.rows_rejected}}
+                .dump(),
+            a.scope});
+  tx.commit();
+}
+
+}  // namespace
+
+TaxImportResult import_tax_payments(Ledger& l, const Actor& a, const std::string& path, int default_year,
+                                    Date today) {
+  TaxImportResult res;
+  auto t = io::open_table(path);
+  const Columns cols = find_columns(t->header(), res);
+  if (!res.problems.empty()) {
+    res.rows_rejected = 0;
+    return res;
   }
+  std::vector<Item> items;
+  io::Row row;
+  while (t->next(row)) items.push_back(read_item(row, cols, default_year, today));
+  res.rows_total = int64_t(items.size());
+  std::vector<Outcome> outs;
+  std::vector<std::string> name_mismatch;
+  pay_items(l, a, items, today, outs, name_mismatch);
+  tally(items, outs, name_mismatch, res);
+  record_batch(l, a, path, res);
   return res;
 }
 

@@ -278,56 +278,47 @@ void read_targets(Reader& root, Policy& p, std::vector<PolicyError>& errors, con
   });
 }
 
-}  // namespace
+// A top-level [section]: null when absent (an error when required) or not a table.
+const toml::table* section(Reader& root, const char* key, bool required, std::vector<PolicyError>& errors,
+                           const std::string& file) {
+  auto n = root.get(key);
+  if (!n) { if (required) errors.push_back({file, 1, fmt::format("missing [{}]", key)}); return nullptr; }
+  if (!n->is_table()) { root.error(n, fmt::format("'{}' must be a table", key)); return nullptr; }
+  return n->as_table();
+}
 
-PolicyLoad parse_policy(std::string_view text, const std::string& file) {
-  PolicyLoad out;
-  auto& errors = out.errors;
-  toml::table doc;
-  try {
-    doc = toml::parse(text, file);
-  } catch (const toml::parse_error& e) {
-    errors.push_back({file, static_cast<int>(e.source().begin.line), std::string(e.description())});
-    return out;
+void read_policy_section(Reader& root, Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
+  auto t = section(root, "policy", true, errors, file);
+  if (!t) return;
+  Reader r(*t, "[policy]", errors, file);
+  p.id = r.str("id", true).value_or("");
+  p.jurisdiction = r.str("jurisdiction", true).value_or("");
+  p.document = r.str("document", true).value_or("");
+  p.title = r.str("title").value_or("");
+  r.date("issued");
+  p.year = static_cast<int>(r.integer("year", true).value_or(0));
+  if (auto code = r.str("region", true)) {
+    if (auto rc = RegionCode::parse(*code)) p.region = *rc;
+    else r.error(r.get("region"), fmt::format("region '{}' is not a 2/4/6/9/12-digit division code", *code));
   }
-  Policy p;
-  p.file = file;
-  Reader root(doc, "the file", errors, file);
-
-  auto table = [&](const char* key, bool required) -> const toml::table* {
-    auto n = root.get(key);
-    if (!n) { if (required) errors.push_back({file, 1, fmt::format("missing [{}]", key)}); return nullptr; }
-    if (!n->is_table()) { root.error(n, fmt::format("'{}' must be a table", key)); return nullptr; }
-    return n->as_table();
-  };
-
-  if (auto t = table("policy", true)) {
-    Reader r(*t, "[policy]", errors, file);
-    p.id = r.str("id", true).value_or("");
-    p.jurisdiction = r.str("jurisdiction", true).value_or("");
-    p.document = r.str("document", true).value_or("");
-    p.title = r.str("title").value_or("");
-    r.date("issued");
-    p.year = static_cast<int>(r.integer("year", true).value_or(0));
-    if (auto code = r.str("region", true)) {
-      if (auto rc = RegionCode::parse(*code)) p.region = *rc;
-      else r.error(r.get("region"), fmt::format("region '{}' is not a 2/4/6/9/12-digit division code", *code));
-    }
-    if (auto rs = r.str("rounding")) {
-      if (auto ro = parse_rounding(*rs)) p.rounding = *ro;
-      else r.error(r.get("rounding"), "rounding must be exact, half_up, down or up");
-    }
+  if (auto rs = r.str("rounding")) {
+    if (auto ro = parse_rounding(*rs)) p.rounding = *ro;
+    else r.error(r.get("rounding"), "rounding must be exact, half_up, down or up");
   }
+}
 
-  if (auto t = table("standard", true)) {
-    Reader r(*t, "[standard]", errors, file);
-    p.individual_standard = r.money("individual", true).value_or(Money{});
-    p.fiscal_subsidy = r.money("fiscal_subsidy");
-    p.standard_source = r.source();
-    p.fiscal_source = p.standard_source;
-    if (p.individual_standard.fen <= 0) r.error(r.get("individual"), "the individual standard must be positive");
-  }
+void read_standard(Reader& root, Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
+  auto t = section(root, "standard", true, errors, file);
+  if (!t) return;
+  Reader r(*t, "[standard]", errors, file);
+  p.individual_standard = r.money("individual", true).value_or(Money{});
+  p.fiscal_subsidy = r.money("fiscal_subsidy");
+  p.standard_source = r.source();
+  p.fiscal_source = p.standard_source;
+  if (p.individual_standard.fen <= 0) r.error(r.get("individual"), "the individual standard must be positive");
+}
 
+void read_fiscal_split(Reader& root, Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
   each_table(root, "fiscal_split", errors, file, [&](Reader& r) {
     FiscalShare s;
     s.level = r.str("level", true).value_or("");
@@ -352,80 +343,99 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
                         fmt::format("fiscal_split shares add up to {} ({} yuan), not 100% of {} yuan", sum.str(), total.yuan(),
                                     p.fiscal_subsidy->yuan())});
   }
+}
 
-  if (auto t = table("agent_fee", false)) {
-    Reader r(*t, "[agent_fee]", errors, file);
-    p.agent_fee_per_person = r.money("per_person", true);
-    p.agent_fee_source = r.source();
-  }
+void read_agent_fee(Reader& root, Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
+  auto t = section(root, "agent_fee", false, errors, file);
+  if (!t) return;
+  Reader r(*t, "[agent_fee]", errors, file);
+  p.agent_fee_per_person = r.money("per_person", true);
+  p.agent_fee_source = r.source();
+}
 
-  if (auto t = table("eligibility", true)) {
-    Reader r(*t, "[eligibility]", errors, file);
-    for (auto& s : r.strings("hukou_or_residence_in")) {
-      if (auto rc = RegionCode::parse(s)) p.enroll_hukou_or_residence_in.push_back(*rc);
-      else r.error(r.get("hukou_or_residence_in"), fmt::format("'{}' is not a division code", s));
+// school_in = { <category> = ["<division code>", …], … }; only for categories
+// enrolled regardless of place.
+void read_school_in(Reader& r, Policy& p) {
+  auto n = r.get("school_in");
+  if (!n) return;
+  auto st = n->as_table();
+  if (!st) { r.error(n, "school_in = { student = [\"<division code>\", …], … }"); return; }
+  for (auto& [k, v] : *st) {
+    auto c = parse_category(k.str());
+    if (!c || !(p.enroll_regardless_of_place & bit(*c))) {
+      r.error(&v, fmt::format("school_in: '{}' is not one of regardless_of_place", k.str()));
+      continue;
     }
-    p.enroll_regardless_of_place = r.categories("regardless_of_place");
-    if (auto n = r.get("school_in")) {
-      auto st = n->as_table();
-      if (!st) r.error(n, "school_in = { student = [\"<division code>\", …], … }");
-      else
-        for (auto& [k, v] : *st) {
-          auto c = parse_category(k.str());
-          if (!c || !(p.enroll_regardless_of_place & bit(*c))) {
-            r.error(&v, fmt::format("school_in: '{}' is not one of regardless_of_place", k.str()));
-            continue;
-          }
-          auto arr = v.as_array();
-          if (!arr || arr->empty()) { r.error(&v, fmt::format("school_in.{} must be a non-empty array of division codes", k.str())); continue; }
-          for (auto& e : *arr) {
-            auto code = e.value<std::string>();
-            auto rc = code ? RegionCode::parse(*code) : std::nullopt;
-            if (!rc) r.error(&e, fmt::format("school_in.{}: not a division code", k.str()));
-            else p.school_in.emplace_back(*c, *rc);
-          }
-        }
+    auto arr = v.as_array();
+    if (!arr || arr->empty()) { r.error(&v, fmt::format("school_in.{} must be a non-empty array of division codes", k.str())); continue; }
+    for (auto& e : *arr) {
+      auto code = e.value<std::string>();
+      auto rc = code ? RegionCode::parse(*code) : std::nullopt;
+      if (!rc) r.error(&e, fmt::format("school_in.{}: not a division code", k.str()));
+      else p.school_in.emplace_back(*c, *rc);
     }
-    p.excluded = r.categories("excluded");
-    p.eligibility_source = r.source();
-    p.excluded_source = p.eligibility_source;
   }
+}
 
-  if (auto t = table("coverage", true)) {
-    Reader r(*t, "[coverage]", errors, file);
-    auto s = r.date("start", true), e = r.date("end", true);
-    if (s && e) {
-      p.coverage_period = {*s, *e};
-      if (*e < *s) r.error(nullptr, "coverage end is before its start");
-    }
-    p.coverage_source = r.source();
+void read_eligibility(Reader& root, Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
+  auto t = section(root, "eligibility", true, errors, file);
+  if (!t) return;
+  Reader r(*t, "[eligibility]", errors, file);
+  for (auto& s : r.strings("hukou_or_residence_in")) {
+    if (auto rc = RegionCode::parse(s)) p.enroll_hukou_or_residence_in.push_back(*rc);
+    else r.error(r.get("hukou_or_residence_in"), fmt::format("'{}' is not a division code", s));
   }
+  p.enroll_regardless_of_place = r.categories("regardless_of_place");
+  read_school_in(r, p);
+  p.excluded = r.categories("excluded");
+  p.eligibility_source = r.source();
+  p.excluded_source = p.eligibility_source;
+}
 
-  if (auto t = table("refund", false)) {
-    Reader r(*t, "[refund]", errors, file);
-    auto rule = r.str("rule", true).value_or("");
-    if (rule == "not_after_coverage_start") p.refund = Policy::Refund::not_after_coverage_start;
-    else if (rule == "allowed") p.refund = Policy::Refund::allowed;
-    else r.error(r.get("rule"), "refund rule must be not_after_coverage_start or allowed");
-    p.refund_source = r.source();
+void read_coverage(Reader& root, Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
+  auto t = section(root, "coverage", true, errors, file);
+  if (!t) return;
+  Reader r(*t, "[coverage]", errors, file);
+  auto s = r.date("start", true), e = r.date("end", true);
+  if (s && e) {
+    p.coverage_period = {*s, *e};
+    if (*e < *s) r.error(nullptr, "coverage end is before its start");
   }
+  p.coverage_source = r.source();
+}
 
-  if (auto t = table("payment", false)) {
-    Reader r(*t, "[payment]", errors, file);
-    p.family_account_payment = r.boolean("family_account").value_or(false);
-    if (auto c = r.str("family_account_cite")) p.family_account_source.cite = *c;
-    p.family_account_source.line = r.line();
-  }
+void read_refund(Reader& root, Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
+  auto t = section(root, "refund", false, errors, file);
+  if (!t) return;
+  Reader r(*t, "[refund]", errors, file);
+  auto rule = r.str("rule", true).value_or("");
+  if (rule == "not_after_coverage_start") p.refund = Policy::Refund::not_after_coverage_start;
+  else if (rule == "allowed") p.refund = Policy::Refund::allowed;
+  else r.error(r.get("rule"), "refund rule must be not_after_coverage_start or allowed");
+  p.refund_source = r.source();
+}
 
-  if (auto t = table("registration", false)) {
-    Reader r(*t, "[registration]", errors, file);
-    auto who = r.str("before_self_payment", true).value_or("");
-    if (who == "new_or_lapsed") p.register_before_self_payment = true;
-    else r.error(r.get("before_self_payment"), "before_self_payment must be \"new_or_lapsed\" (断保或新参保人员)");
-    p.register_first_words = r.str("words", true).value_or("");
-    p.register_first_source = r.source();
-  }
+void read_payment(Reader& root, Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
+  auto t = section(root, "payment", false, errors, file);
+  if (!t) return;
+  Reader r(*t, "[payment]", errors, file);
+  p.family_account_payment = r.boolean("family_account").value_or(false);
+  if (auto c = r.str("family_account_cite")) p.family_account_source.cite = *c;
+  p.family_account_source.line = r.line();
+}
 
+void read_registration(Reader& root, Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
+  auto t = section(root, "registration", false, errors, file);
+  if (!t) return;
+  Reader r(*t, "[registration]", errors, file);
+  auto who = r.str("before_self_payment", true).value_or("");
+  if (who == "new_or_lapsed") p.register_before_self_payment = true;
+  else r.error(r.get("before_self_payment"), "before_self_payment must be \"new_or_lapsed\" (断保或新参保人员)");
+  p.register_first_words = r.str("words", true).value_or("");
+  p.register_first_source = r.source();
+}
+
+void read_windows(Reader& root, Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
   each_table(root, "window", errors, file, [&](Reader& r) {
     CollectionWindow w;
     w.id = r.str("id", true).value_or("");
@@ -452,7 +462,9 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
     p.windows.push_back(std::move(w));
   });
   if (p.windows.empty()) errors.push_back({file, 1, "the policy has no [[window]] (collection window)"});
+}
 
+void read_late_paths(Reader& root, Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
   each_table(root, "late_path", errors, file, [&](Reader& r) {
     LatePath lp;
     lp.id = r.str("id", true).value_or("");
@@ -474,105 +486,120 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
     if (lp.when.events.empty()) r.error(nullptr, "a late_path needs 'events'");
     p.late_paths.push_back(std::move(lp));
   });
+}
 
+// What [subsidy] names by rule id, resolved once every rule has been read.
+struct SubsidyRefs {
   std::vector<std::string> order;
-  std::vector<std::pair<std::vector<std::string>, int>> overrides_by_rule;
-  if (auto t = table("subsidy", false)) {
-    Reader r(*t, "[subsidy]", errors, file);
-    auto combine = r.str("combine", true).value_or("");
-    if (combine != "highest") r.error(r.get("combine"), "combine must be \"highest\" (就高不就低, 不重复资助)");
-    p.lists_as_of = r.date("lists_as_of");
-    p.newly_special_categories = r.categories("newly_special");
-    order = r.strings("order");
-    p.combine_source = r.source();
-    p.lists_as_of_source = p.combine_source;
-    each_table(r, "rule", errors, file, [&](Reader& rr) {
-      SubsidyRule rule;
-      rule.id = rr.str("id", true).value_or("");
-      rule.label = rr.str("label", true).value_or("");
-      read_condition(rr, rule.when, p.year);
-      if (rule.when.empty()) rr.error(nullptr, fmt::format("subsidy rule '{}' has no condition", rule.id));
-      auto amount = rr.str("amount", true).value_or("unspecified");
-      resolve_amount(rr, amount, p.individual_standard, p.rounding, rule);
-      if (rule.amount > p.individual_standard)
-        rr.error(rr.get("amount"), fmt::format("subsidy {} yuan is above the individual standard {} yuan", rule.amount.yuan(),
-                                               p.individual_standard.yuan()));
-      if (auto e = rr.money("expect"); e && *e != rule.amount)
-        rr.error(rr.get("expect"), fmt::format("amount '{}' computes to {} yuan but the document says {} yuan", amount,
-                                               rule.amount.yuan(), e->yuan()));
-      if (auto m = rr.str("mode")) {
-        if (*m == "paid_on_behalf") rule.mode = SubsidyMode::paid_on_behalf;
-        else if (*m == "reimbursed") rule.mode = SubsidyMode::reimbursed;
-        else if (*m == "waived") rule.mode = SubsidyMode::waived;
-        else rr.error(rr.get("mode"), "mode must be paid_on_behalf, reimbursed or waived");
-      }
-      rule.list_as_of = rr.date("list_as_of");
-      if (!rule.list_as_of) rule.list_as_of = p.lists_as_of;
-      if (auto u = rr.str("unspecified")) rule.unspecified_reason = *u;
-      rule.grade_required = rr.boolean("grade_required").value_or(false);
-      if (rule.grade_required && rule.when.disability_grade_max == 0)
-        rr.error(rr.get("grade_required"), "grade_required needs disability_grade_max");
-      if (auto w = rr.str("personal_window_unspecified")) rule.personal_window_unspecified = *w;
-      if (rule.kind == AmountKind::unspecified && rule.unspecified_reason.empty())
-        rr.error(nullptr, fmt::format("unspecified rule '{}' must say why in 'unspecified'", rule.id));
-      if (auto pn = rr.get("payers")) {
-        auto arr = pn->as_array();
-        if (!arr) rr.error(pn, "payers = [{ payer = \"…\", amount = \"…\" }, …]");
-        else
-          for (auto& e : *arr) {
-            auto pt = e.as_table();
-            if (!pt) { rr.error(&e, "each payer is { payer = \"…\", amount = \"…\" }"); continue; }
-            Reader pr(*pt, "payer", errors, file);
-            PayerLine pl;
-            pl.unconfigured = pr.str("unconfigured").value_or("");
-            // The placeholder keeps displays and tallies readable; the flag, not the name, stops 代缴 rows.
-            pl.payer = pl.unconfigured.empty() ? pr.str("payer", true).value_or("") : pr.str("payer").value_or("需本地配置");
-            auto a = pr.str("amount", true).value_or("");
-            if (a == "full") pl.amount = rule.amount;
-            else if (auto m = Money::parse_yuan(a)) pl.amount = *m;
-            else pr.error(pt, fmt::format("payer amount '{}' is not a yuan amount or \"full\"", a));
-            rule.payers.push_back(std::move(pl));
-          }
-      }
-      if (rule.kind != AmountKind::unspecified) {
-        Money sum{};
-        for (auto& pl : rule.payers) sum += pl.amount;
-        if (rule.payers.empty()) rr.error(nullptr, fmt::format("subsidy rule '{}' names no payer (资助部门)", rule.id));
-        else if (sum != rule.amount)
-          rr.error(rr.get("payers"), fmt::format("payer lines add up to {} yuan but the subsidy is {} yuan", sum.yuan(),
-                                                 rule.amount.yuan()));
-      }
-      overrides_by_rule.emplace_back(rr.strings("overrides"), static_cast<int>(p.subsidies.size()));
-      rule.source = rr.source();
-      p.subsidies.push_back(std::move(rule));
-    });
-  }
+  std::vector<std::pair<std::vector<std::string>, int>> overrides_by_rule;  // (names, index of the rule)
+};
 
-  // Ids unique; overrides and order resolve.
-  {
-    std::set<std::string> seen;
-    for (auto& r : p.subsidies)
-      if (!seen.insert(r.id).second) errors.push_back({file, r.source.line, fmt::format("duplicate subsidy rule id '{}'", r.id)});
-    for (auto& [names, idx] : overrides_by_rule)
-      for (auto& n : names) {
-        int j = p.find_subsidy(n);
-        if (j < 0) errors.push_back({file, p.subsidies[idx].source.line, fmt::format("overrides unknown rule '{}'", n)});
-        else p.subsidies[idx].overrides.push_back(j);
-      }
-    if (!order.empty()) {
-      for (auto& r : p.subsidies) r.rank = -1;
-      for (size_t i = 0; i < order.size(); ++i) {
-        int j = p.find_subsidy(order[i]);
-        if (j < 0) errors.push_back({file, p.combine_source.line, fmt::format("order names unknown rule '{}'", order[i])});
-        else p.subsidies[j].rank = static_cast<int>(i) + 1;
-      }
-      for (auto& r : p.subsidies)
-        if (r.rank < 0) errors.push_back({file, r.source.line, fmt::format("rule '{}' is missing from [subsidy] order", r.id)});
+void read_payers(Reader& rr, SubsidyRule& rule, std::vector<PolicyError>& errors, const std::string& file) {
+  auto pn = rr.get("payers");
+  if (!pn) return;
+  auto arr = pn->as_array();
+  if (!arr) { rr.error(pn, "payers = [{ payer = \"…\", amount = \"…\" }, …]"); return; }
+  for (auto& e : *arr) {
+    auto pt = e.as_table();
+    if (!pt) { rr.error(&e, "each payer is { payer = \"…\", amount = \"…\" }"); continue; }
+    Reader pr(*pt, "payer", errors, file);
+    PayerLine pl;
+    pl.unconfigured = pr.str("unconfigured").value_or("");
+    // The placeholder keeps displays and tallies readable; the flag, not the name, stops 代缴 rows.
+    pl.payer = pl.unconfigured.empty() ? pr.str("payer", true).value_or("") : pr.str("payer").value_or("需本地配置");
+    auto a = pr.str("amount", true).value_or("");
+    if (a == "full") pl.amount = rule.amount;
+    else if (auto m = Money::parse_yuan(a)) pl.amount = *m;
+    else pr.error(pt, fmt::format("payer amount '{}' is not a yuan amount or \"full\"", a));
+    rule.payers.push_back(std::move(pl));
+  }
+}
+
+void read_subsidy_rule(Reader& rr, Policy& p, SubsidyRefs& refs, std::vector<PolicyError>& errors,
+                       const std::string& file) {
+  SubsidyRule rule;
+  rule.id = rr.str("id", true).value_or("");
+  rule.label = rr.str("label", true).value_or("");
+  read_condition(rr, rule.when, p.year);
+  if (rule.when.empty()) rr.error(nullptr, fmt::format("subsidy rule '{}' has no condition", rule.id));
+  auto amount = rr.str("amount", true).value_or("unspecified");
+  resolve_amount(rr, amount, p.individual_standard, p.rounding, rule);
+  if (rule.amount > p.individual_standard)
+    rr.error(rr.get("amount"), fmt::format("subsidy {} yuan is above the individual standard {} yuan", rule.amount.yuan(),
+                                           p.individual_standard.yuan()));
+  if (auto e = rr.money("expect"); e && *e != rule.amount)
+    rr.error(rr.get("expect"), fmt::format("amount '{}' computes to {} yuan but the document says {} yuan", amount,
+                                           rule.amount.yuan(), e->yuan()));
+  if (auto m = rr.str("mode")) {
+    if (*m == "paid_on_behalf") rule.mode = SubsidyMode::paid_on_behalf;
+    else if (*m == "reimbursed") rule.mode = SubsidyMode::reimbursed;
+    else if (*m == "waived") rule.mode = SubsidyMode::waived;
+    else rr.error(rr.get("mode"), "mode must be paid_on_behalf, reimbursed or waived");
+  }
+  rule.list_as_of = rr.date("list_as_of");
+  if (!rule.list_as_of) rule.list_as_of = p.lists_as_of;
+  if (auto u = rr.str("unspecified")) rule.unspecified_reason = *u;
+  rule.grade_required = rr.boolean("grade_required").value_or(false);
+  if (rule.grade_required && rule.when.disability_grade_max == 0)
+    rr.error(rr.get("grade_required"), "grade_required needs disability_grade_max");
+  if (auto w = rr.str("personal_window_unspecified")) rule.personal_window_unspecified = *w;
+  if (rule.kind == AmountKind::unspecified && rule.unspecified_reason.empty())
+    rr.error(nullptr, fmt::format("unspecified rule '{}' must say why in 'unspecified'", rule.id));
+  read_payers(rr, rule, errors, file);
+  if (rule.kind != AmountKind::unspecified) {
+    Money sum{};
+    for (auto& pl : rule.payers) sum += pl.amount;
+    if (rule.payers.empty()) rr.error(nullptr, fmt::format("subsidy rule '{}' names no payer (资助部门)", rule.id));
+    else if (sum != rule.amount)
+      rr.error(rr.get("payers"), fmt::format("payer lines add up to {} yuan but the subsidy is {} yuan", sum.yuan(),
+                                             rule.amount.yuan()));
+  }
+  refs.overrides_by_rule.emplace_back(rr.strings("overrides"), static_cast<int>(p.subsidies.size()));
+  rule.source = rr.source();
+  p.subsidies.push_back(std::move(rule));
+}
+
+void read_subsidies(Reader& root, Policy& p, SubsidyRefs& refs, std::vector<PolicyError>& errors,
+                    const std::string& file) {
+  auto t = section(root, "subsidy", false, errors, file);
+  if (!t) return;
+  Reader r(*t, "[subsidy]", errors, file);
+  auto combine = r.str("combine", true).value_or("");
+  if (combine != "highest") r.error(r.get("combine"), "combine must be \"highest\" (就高不就低, 不重复资助)");
+  p.lists_as_of = r.date("lists_as_of");
+  p.newly_special_categories = r.categories("newly_special");
+  refs.order = r.strings("order");
+  p.combine_source = r.source();
+  p.lists_as_of_source = p.combine_source;
+  each_table(r, "rule", errors, file, [&](Reader& rr) { read_subsidy_rule(rr, p, refs, errors, file); });
+}
+
+// Ids unique; overrides and order resolve.
+void resolve_subsidy_refs(Policy& p, const SubsidyRefs& refs, std::vector<PolicyError>& errors, const std::string& file) {
+  std::set<std::string> seen;
+  for (auto& r : p.subsidies)
+    if (!seen.insert(r.id).second) errors.push_back({file, r.source.line, fmt::format("duplicate subsidy rule id '{}'", r.id)});
+  for (auto& [names, idx] : refs.overrides_by_rule)
+    for (auto& n : names) {
+      int j = p.find_subsidy(n);
+      if (j < 0) errors.push_back({file, p.subsidies[idx].source.line, fmt::format("overrides unknown rule '{}'", n)});
+      else p.subsidies[idx].overrides.push_back(j);
     }
+  if (!refs.order.empty()) {
+    for (auto& r : p.subsidies) r.rank = -1;
+    for (size_t i = 0; i < refs.order.size(); ++i) {
+      int j = p.find_subsidy(refs.order[i]);
+      if (j < 0) errors.push_back({file, p.combine_source.line, fmt::format("order names unknown rule '{}'", refs.order[i])});
+      else p.subsidies[j].rank = static_cast<int>(i) + 1;
+    }
+    for (auto& r : p.subsidies)
+      if (r.rank < 0) errors.push_back({file, r.source.line, fmt::format("rule '{}' is missing from [subsidy] order", r.id)});
   }
+}
 
-  // Conflicts: two rules that may both apply, with the same amount but a
-  // different outcome, and nothing that decides between them.
+// Conflicts: two rules that may both apply, with the same amount but a
+// different outcome, and nothing that decides between them.
+void check_subsidy_conflicts(const Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
   for (size_t i = 0; i < p.subsidies.size(); ++i)
     for (size_t j = i + 1; j < p.subsidies.size(); ++j) {
       auto &a = p.subsidies[i], &b = p.subsidies[j];
@@ -588,9 +615,9 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
                                     "modes; declare [subsidy] order or 'overrides'",
                                     a.id, b.id, a.amount.yuan())});
     }
+}
 
-  read_targets(root, p, errors, file);
-
+void read_stages(Reader& root, Policy& p, std::vector<PolicyError>& errors, const std::string& file) {
   each_table(root, "stage", errors, file, [&](Reader& r) {
     Stage s;
     s.id = r.str("id", true).value_or("");
@@ -603,6 +630,41 @@ PolicyLoad parse_policy(std::string_view text, const std::string& file) {
     s.source = r.source();
     p.stages.push_back(std::move(s));
   });
+}
+
+}  // namespace
+
+PolicyLoad parse_policy(std::string_view text, const std::string& file) {
+  PolicyLoad out;
+  auto& errors = out.errors;
+  toml::table doc;
+  try {
+    doc = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    errors.push_back({file, static_cast<int>(e.source().begin.line), std::string(e.description())});
+    return out;
+  }
+  Policy p;
+  p.file = file;
+  Reader root(doc, "the file", errors, file);
+
+  read_policy_section(root, p, errors, file);
+  read_standard(root, p, errors, file);
+  read_fiscal_split(root, p, errors, file);
+  read_agent_fee(root, p, errors, file);
+  read_eligibility(root, p, errors, file);
+  read_coverage(root, p, errors, file);
+  read_refund(root, p, errors, file);
+  read_payment(root, p, errors, file);
+  read_registration(root, p, errors, file);
+  read_windows(root, p, errors, file);
+  read_late_paths(root, p, errors, file);
+  SubsidyRefs refs;
+  read_subsidies(root, p, refs, errors, file);
+  resolve_subsidy_refs(p, refs, errors, file);
+  check_subsidy_conflicts(p, errors, file);
+  read_targets(root, p, errors, file);
+  read_stages(root, p, errors, file);
   each_table(root, "remark", errors, file, [&](Reader& r) { p.remarks.push_back(r.source()); });
 
   if (errors.empty()) out.policy = std::move(p);

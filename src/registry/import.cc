@@ -15,10 +15,12 @@
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "core/id_number.h"
 #include "io/roster.h"
 #include "io/table.h"
+#include "io/table_memory.h"
 #include "registry/sha256.h"
 
 namespace canbao::registry {
@@ -72,47 +74,33 @@ bool parse_int(std::string_view s, int64_t& v) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-// Splits "低保;脱贫人口" (also full-width ；, 、 and ,).
-std::vector<std::string_view> split_list(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  auto push = [&](size_t end) {
-    auto t = s.substr(start, end - start);
-    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-    if (!t.empty()) out.push_back(t);
-  };
-  for (size_t i = 0; i < s.size();) {
-    size_t w = 0;
-    if (s[i] == ';' || s[i] == ',') w = 1;
-    else if (s.substr(i, 3) == "\xEF\xBC\x9B" || s.substr(i, 3) == "\xE3\x80\x81" || s.substr(i, 3) == "\xEF\xBC\x8C") w = 3;
-    if (w) {
-      push(i);
-      i += w;
-      start = i;
-    } else {
-      ++i;
-    }
-  }
-  push(s.size());
-  return out;
-}
+// Where a batch reads from: a path streamed from disk, or an upload's bytes.
+// Both give the same fingerprint for the same content, so an upload of a file
+// imported from the command line is recognised.
+struct Source {
+  std::string path;  // empty for an upload
+  ImportFile upload;
 
-std::optional<int8_t> parse_yes_no(std::string_view s) {
-  for (auto y : {"yes", "y", "true", "1", "是", "Y", "YES"}) if (s == y) return 1;
-  for (auto n : {"no", "n", "false", "0", "否", "N", "NO"}) if (s == n) return 0;
-  return std::nullopt;
-}
+  static Source file(const std::string& path) { return {path, {}}; }
+  static Source memory(ImportFile f) { return {{}, std::move(f)}; }
+  // What the batch records: the file's own name, without directories.
+  std::string name() const {
+    const std::string& n = path.empty() ? upload.name : path;
+    auto p = n.find_last_of(path.empty() ? "/\\" : "/");
+    return p == std::string::npos ? n : n.substr(p + 1);
+  }
+};
 
 // The common life cycle of one import batch.
 class Batch {
  public:
-  Batch(Store& st, const std::string& kind, const std::string& path, const ImportOptions& opt)
-      : st_(st), kind_(kind), path_(path), opt_(opt) {}
+  Batch(Store& st, const std::string& kind, Source src, const ImportOptions& opt)
+      : st_(st), kind_(kind), src_(std::move(src)), opt_(opt) {}
 
   // False when the file was imported before (result says so).
   bool start() {
-    res_.fingerprint = sha256_file(path_);
+    const bool upload = src_.path.empty();
+    res_.fingerprint = upload ? sha256_hex(src_.upload.bytes) : sha256_file(src_.path);
     if (auto prev = st_.find_import(kind_, res_.fingerprint)) {
       res_.already_imported = true;
       res_.batch_id = prev->id;
@@ -122,7 +110,8 @@ class Batch {
       res_.committed = true;
       return false;
     }
-    reader_ = io::open_table(path_);
+    reader_ = upload ? io::open_table_memory(std::move(src_.upload.bytes), src_.upload.name) : io::open_table(src_.path);
+    header_row_ = reader_->header_row();
     st_.set_bulk_mode(true);
     bulk_mode_ = true;
     tx_.emplace(st_.transaction());
@@ -153,14 +142,16 @@ class Batch {
   // Persons and households tables were empty at start (plain inserts only).
   bool initial() const { return initial_; }
   io::TableReader& reader() { return *reader_; }
+  // For a reader that owns its table (io::RosterReader).
+  std::unique_ptr<io::TableReader> take_reader() { return std::move(reader_); }
   ImportResult& result() { return res_; }
   int64_t id() const { return res_.batch_id; }
   // Whether good rows should still be written (all-or-nothing stops at the first bad row).
   bool writing() const { return opt_.mode == ImportMode::partial || res_.problems.empty(); }
 
-  void problem(int64_t row, std::string column, std::string value, std::string reason) {
+  void problem(int64_t row, std::string column, std::string value, std::string reason, std::string reason_en = {}) {
     if (res_.problems.size() < kMaxProblems)
-      res_.problems.push_back({row, std::move(column), std::move(value), std::move(reason)});
+      res_.problems.push_back({row, std::move(column), std::move(value), std::move(reason), std::move(reason_en)});
     else
       truncated_ = true;
     bad_row_ = row;
@@ -178,7 +169,8 @@ class Batch {
   ImportResult finish(int64_t written) {
     bool reject = force_reject_ || (opt_.mode == ImportMode::all_or_nothing && res_.rows_rejected > 0);
     if (res_.rows_total == 0 && res_.problems.empty())
-      res_.problems.push_back({0, "", "", "文件没有数据行"}), reject = true, ++res_.rows_rejected;
+      res_.problems.push_back({0, "", "", "文件没有数据行", "the file has no data rows"}), reject = true,
+          ++res_.rows_rejected;
     store::ImportBatch b;
     b.id = res_.batch_id;
     b.rows_total = res_.rows_total;
@@ -225,24 +217,23 @@ class Batch {
 
   // Header problems end the import before any row is read.
   ImportResult fail_header(std::string column, std::string reason) {
-    problem(reader_->header_row(), std::move(column), "", std::move(reason));
+    problem(header_row_, std::move(column), "", std::move(reason));
     force_reject_ = true;  // nothing can be written
     return finish(0);
   }
 
  private:
-  std::string file_name() const {
-    auto p = path_.find_last_of('/');
-    return p == std::string::npos ? path_ : path_.substr(p + 1);
-  }
+  std::string file_name() const { return src_.name(); }
   std::string mode_id() const { return opt_.mode == ImportMode::partial ? "partial" : "all_or_nothing"; }
 
   Store& st_;
-  std::string kind_, path_;
+  std::string kind_;
+  Source src_;
   const ImportOptions& opt_;
   ImportResult res_;
   std::unique_ptr<io::TableReader> reader_;
   std::optional<Store::Transaction> tx_;
+  int64_t header_row_ = 0;
   int64_t bad_row_ = -1;
   bool truncated_ = false;
   bool force_reject_ = false;
@@ -310,231 +301,231 @@ struct RosterChunk {
   int64_t rows_total = 0;
   bool last = false;
 };
-}  // namespace
 
-// Two threads: this one reads and validates rows into chunks while a writer
-// thread stores the previous chunk (a database connection is used by one
-// thread at a time: only the writer touches it while rows are read).
-ImportResult import_roster(Store& st, const std::string& path, const ImportOptions& opt) {
-  Batch batch(st, "roster", path, opt);
-  if (!batch.start()) return batch.result();
-  Columns cols(batch.reader().header());
-  const int c_id = cols.find({"id_number", "身份证号", "公民身份号码", "身份证号码", "证件号码"});
-  const int c_name = cols.find({"name", "姓名"});
-  const int c_house = cols.find({"household_id", "户号", "户编号"});
-  const int c_hukou = cols.find({"hukou_region", "户籍地区划", "户籍地区划代码"});
-  const int c_res = cols.find({"residence_region", "居住地区划", "居住地区划代码"});
-  const int c_cat = cols.find({"categories", "人员类别"});
-  const int c_dis = cols.find({"disability_grade", "残疾等级"});
-  const int c_ev = cols.find({"event", "特殊事件"});
-  const int c_evd = cols.find({"event_date", "事件日期"});
-  const int c_emp = cols.find({"employee_months", "职工医保连续缴费月数"});
-  const int c_par = cols.find({"parent_insured", "父母参保"});
-  const int c_paid = cols.find({"paid_on", "缴费日期"});
-  const int c_school = cols.find({"school_region", "学校所在地", "学校所在地区划"});
-  const int c_last = cols.find({"insured_last_year", "上年本地参保"});
-  if (c_id < 0) return batch.fail_header("身份证号", missing_column("id_number", "身份证号"));
-  if (c_name < 0) return batch.fail_header("姓名", missing_column("name", "姓名"));
-  if (c_house < 0) return batch.fail_header("户号", missing_column("household_id", "户号"));
-  if (c_hukou < 0) return batch.fail_header("户籍地区划", missing_column("hukou_region", "户籍地区划"));
+// The registry's copy of a roster row. A birth's 事件日期 is stored only when
+// the file gave it (the reader fills it from the ID for the engine), and the
+// categories' certification days are not kept: roster categories are stored
+// undated on the person, dated ones come from department lists.
+void to_person(const io::RosterRecord& r, int64_t batch_id, store::Person& p) {
+  p = store::Person{};
+  p.id_number = r.id_number;
+  p.name = r.name;
+  p.birth = r.birth;
+  p.male = r.male;
+  p.household = r.household_id;
+  p.hukou = r.hukou;
+  p.residence = r.residence;
+  p.school_region = r.school;
+  p.disability_grade = r.disability_grade;
+  p.event = r.event;
+  if (r.event_date_given) p.event_date = r.event_date;
+  p.employee_months = r.employee_months;
+  p.parent_insured = r.parent_insured;
+  p.categories = r.categories;
+  p.import_batch = batch_id;
+}
 
-  const bool partial = opt.mode == ImportMode::partial;
-  const bool initial = batch.initial();
-  const int64_t batch_id = batch.id();
+// Two threads: the caller's reads and validates rows into chunks while this
+// one's thread stores the previous chunk (a database connection is used by one
+// thread at a time: only the writer touches the store while rows are read).
+class RosterWriter {
+ public:
+  RosterWriter(Store& st, const ImportOptions& opt, bool initial)
+      : st_(st), opt_(opt), initial_(initial), partial_(opt.mode == ImportMode::partial) {
+    for (int i = 0; i < 3; ++i) spare_.push_back(std::make_unique<RosterChunk>());
+    chunk_ = take_spare();
+    thread_ = std::thread([this] { run(); });
+  }
+  // Only reached unjoined when the caller never got to finish(): stop the
+  // thread rather than let std::thread terminate the process.
+  ~RosterWriter() {
+    if (thread_.joinable()) try { finish(0); } catch (...) {}
+  }
+  RosterWriter(const RosterWriter&) = delete;
+  RosterWriter& operator=(const RosterWriter&) = delete;
 
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::unique_ptr<RosterChunk>> ready, spare;
-  for (int i = 0; i < 3; ++i) spare.push_back(std::make_unique<RosterChunk>());
-  std::atomic<bool> bad_seen{false}, writer_failed{false};
-  int64_t written = 0;
-  std::exception_ptr write_error;
+  // The chunk the reading thread fills.
+  RosterChunk& chunk() { return *chunk_; }
+  // Passes the chunk on once it holds opt.chunk persons.
+  void flush_if_full(int64_t rows_total) {
+    if (chunk_->ps.size() < opt_.chunk) return;
+    chunk_->rows_total = rows_total;
+    hand_over(std::move(chunk_));
+    chunk_ = take_spare();
+  }
+  // A bad row was read: all-or-nothing writes nothing more (it will roll back).
+  void bad_row() { bad_seen_ = true; }
+  bool writing() const { return partial_ || !bad_seen_; }
+  bool failed() const { return failed_; }
+  // Hands over the last chunk and waits for the writer. Returns the persons
+  // written; rethrows what the writer threw.
+  int64_t finish(int64_t rows_total) {
+    chunk_->rows_total = rows_total;
+    chunk_->last = true;
+    hand_over(std::move(chunk_));
+    thread_.join();
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+    return written_;
+  }
 
-  // The writer: the only user of `st` until it is joined.
-  std::thread writer([&] {
-    std::vector<store::Enrollment> es;
+ private:
+  std::unique_ptr<RosterChunk> take_spare() {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return !spare_.empty(); });
+    auto c = std::move(spare_.front());
+    spare_.pop_front();
+    return c;
+  }
+  void hand_over(std::unique_ptr<RosterChunk> c) {
+    std::lock_guard lk(mu_);
+    ready_.push_back(std::move(c));
+    cv_.notify_all();
+  }
+
+  void run() {
     for (;;) {
       std::unique_ptr<RosterChunk> c;
       {
-        std::unique_lock lk(mu);
-        cv.wait(lk, [&] { return !ready.empty(); });
-        c = std::move(ready.front());
-        ready.pop_front();
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return !ready_.empty(); });
+        c = std::move(ready_.front());
+        ready_.pop_front();
       }
       bool last = c->last;
-      // All-or-nothing stops writing at the first bad row (it will roll back).
-      if (!writer_failed && (partial || !bad_seen) && !c->ps.empty()) {
+      if (!failed_ && writing() && !c->ps.empty()) {
         try {
-          if (initial || !st.any_households_exist(c->hs)) st.insert_households(c->hs);
-          else st.put_households(c->hs);
-          if (initial || !st.any_persons_exist(c->ps)) st.insert_persons(c->ps);
-          else st.put_persons(c->ps);
-          if (opt.enroll_year) {
-            es.clear();
-            for (size_t i = 0; i < c->ps.size(); ++i) {
-              const auto& p = c->ps[i];
-              store::Enrollment e;
-              e.person = p.id_number;
-              e.year = opt.enroll_year;
-              e.place = p.residence.empty() ? p.hukou : p.residence;
-              e.household = p.household;
-              e.status = c->paid[i] ? store::EnrollmentStatus::paid : store::EnrollmentStatus::registered;
-              e.paid_on = c->paid[i];
-              es.push_back(std::move(e));
-            }
-            st.add_enrollments(es, !initial);
-          }
-          written += int64_t(c->ps.size());
+          write(*c);
         } catch (...) {
-          write_error = std::current_exception();
-          writer_failed = true;
+          error_ = std::current_exception();
+          failed_ = true;
         }
       }
-      if (opt.progress) opt.progress(c->rows_total);
+      if (opt_.progress) opt_.progress(c->rows_total);
       c->hs.clear();
       c->ps.clear();
       c->paid.clear();
-      std::lock_guard lk(mu);
-      spare.push_back(std::move(c));
-      cv.notify_all();
+      std::lock_guard lk(mu_);
+      spare_.push_back(std::move(c));
+      cv_.notify_all();
       if (last) return;
     }
-  });
+  }
 
-  auto take_spare = [&] {
-    std::unique_lock lk(mu);
-    cv.wait(lk, [&] { return !spare.empty(); });
-    auto c = std::move(spare.front());
-    spare.pop_front();
-    return c;
-  };
-  auto hand_over = [&](std::unique_ptr<RosterChunk> c) {
-    std::lock_guard lk(mu);
-    ready.push_back(std::move(c));
-    cv.notify_all();
-  };
+  // On a first load plain inserts; otherwise upserts once any row exists.
+  void write(const RosterChunk& c) {
+    if (initial_ || !st_.any_households_exist(c.hs)) st_.insert_households(c.hs);
+    else st_.put_households(c.hs);
+    if (initial_ || !st_.any_persons_exist(c.ps)) st_.insert_persons(c.ps);
+    else st_.put_persons(c.ps);
+    if (opt_.enroll_year) {
+      enrollments_.clear();
+      for (size_t i = 0; i < c.ps.size(); ++i) {
+        const auto& p = c.ps[i];
+        store::Enrollment e;
+        e.person = p.id_number;
+        e.year = opt_.enroll_year;
+        e.place = p.residence.empty() ? p.hukou : p.residence;
+        e.household = p.household;
+        e.status = c.paid[i] ? store::EnrollmentStatus::paid : store::EnrollmentStatus::registered;
+        e.paid_on = c.paid[i];
+        enrollments_.push_back(std::move(e));
+      }
+      st_.add_enrollments(enrollments_, !initial_);
+    }
+    written_ += int64_t(c.ps.size());
+  }
 
+  Store& st_;
+  const ImportOptions& opt_;
+  const bool initial_, partial_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<RosterChunk>> ready_, spare_;
+  std::unique_ptr<RosterChunk> chunk_;
+  std::atomic<bool> bad_seen_{false}, failed_{false};
+  int64_t written_ = 0;  // the writer's until joined
+  std::exception_ptr error_;
+  std::vector<store::Enrollment> enrollments_;
+  std::thread thread_;  // last: started once everything above exists
+};
+
+// Every row through the reader's checks, then the registry's own: a person
+// once per file (the registry's key) and the hukou inside the importer's scope.
+void read_roster_rows(io::RosterReader& rr, Batch& batch, RosterWriter& w, const ImportOptions& opt) {
+  const std::string id_header = rr.column_header(io::RosterColumn::id_number);
+  const std::string hukou_header = rr.column_header(io::RosterColumn::hukou_region);
   std::unordered_set<std::string> households_seen;
   households_seen.reserve(1 << 16);
   IdRows ids_seen;
-  std::unique_ptr<RosterChunk> chunk = take_spare();
-  std::exception_ptr read_error;
-  try {
-    io::Row row;
-    store::Person p;
-    while (batch.reader().next(row)) {
-      if (writer_failed) break;
-      const int64_t n = row.number;
-      auto bad = [&](int col, std::string value, std::string reason) {
-        batch.problem(n, cols.name(col), std::move(value), std::move(reason));
-      };
-      p = store::Person{};
-      p.import_batch = batch_id;
-      // ID number
-      std::string_view idt = cell(row, c_id);
-      IdError err{};
-      std::optional<IdNumber> id;
-      if (row.lost_precision(size_t(c_id))) bad(c_id, mask_id(idt), "数值精度丢失，身份证号请以文本格式保存");
-      else if (idt.empty()) bad(c_id, "", "身份证号不能为空");
-      else if (!(id = IdNumber::parse(idt, opt.today, &err))) bad(c_id, mask_id(idt), std::string(id_error_message_zh(err)));
-      else {
-        if (int64_t first = ids_seen.insert(id->str(), n))
-          bad(c_id, id->masked(), fmt::format("文件中身份证号重复（与第 {} 行相同）", first));
-        p.birth = id->birth_date();
-        p.male = id->male();
-        p.id_number = id->str();
-      }
-      std::string_view name = cell(row, c_name);
-      if (name.empty()) bad(c_name, "", "姓名不能为空");
-      p.name = name;
-      std::string_view house = cell(row, c_house);
-      if (house.empty()) bad(c_house, "", "户号不能为空");
-      p.household = house;
-      std::string_view hk = cell(row, c_hukou);
-      if (auto r = RegionCode::parse(hk)) {
-        p.hukou = *r;
-        if (!opt.scope.empty() && !r->inside(opt.scope))
-          bad(c_hukou, std::string(hk), fmt::format("户籍地区划不在本次导入范围（{}）内", opt.scope.str()));
-      } else {
-        bad(c_hukou, std::string(hk), hk.empty() ? "户籍地区划不能为空" : std::string(io::kBadRegionZh));
-      }
-      if (auto t = cell(row, c_res); !t.empty()) {
-        if (auto r = RegionCode::parse(t)) p.residence = *r;
-        else bad(c_res, std::string(t), std::string(io::kBadRegionZh));
-      }
-      if (auto t = cell(row, c_school); !t.empty()) {
-        if (auto r = RegionCode::parse(t)) p.school_region = *r;
-        else bad(c_school, std::string(t), std::string(io::kBadRegionZh));
-      }
-      if (auto t = cell(row, c_dis); !t.empty()) {
-        int64_t g;
-        if (parse_int(t, g) && g >= 1 && g <= 4) p.disability_grade = int8_t(g);
-        else bad(c_dis, std::string(t), "残疾等级应为1至4");
-      }
-      if (auto t = cell(row, c_ev); !t.empty()) {
-        if (auto e = parse_event(t)) p.event = *e;
-        else bad(c_ev, std::string(t), "未知的特殊事件");
-      }
-      if (auto t = cell(row, c_evd); !t.empty()) {
-        if (auto d = Date::parse(t)) p.event_date = *d;
-        else bad(c_evd, std::string(t), "事件日期无效（应为YYYY-MM-DD）");
-      }
-      if (p.event != Event::none && p.event != Event::birth && !p.event_date)
-        bad(c_evd >= 0 ? c_evd : c_ev, "", "特殊事件需要填写事件日期");
-      if (auto t = cell(row, c_emp); !t.empty()) {
-        int64_t m;
-        if (parse_int(t, m) && m >= 0 && m <= 1200) p.employee_months = int16_t(m);
-        else bad(c_emp, std::string(t), "职工医保连续缴费月数应为0至1200的整数");
-      }
-      if (auto t = cell(row, c_par); !t.empty()) {
-        if (auto v = parse_yes_no(t)) p.parent_insured = *v;
-        else bad(c_par, std::string(t), "父母参保应填“是”或“否”");
-      }
-      // Validated like the assess reader; the registry itself knows who was
-      // insured here last year from that year's enrollments, so it is not stored.
-      if (auto t = cell(row, c_last); !t.empty() && !parse_yes_no(t))
-        bad(c_last, std::string(t), std::string(io::kBadInsuredLastYearZh));
-      std::optional<Date> paid;
-      if (auto t = cell(row, c_paid); !t.empty()) {
-        if (!(paid = Date::parse(t))) bad(c_paid, std::string(t), "缴费日期无效（应为YYYY-MM-DD）");
-      }
-      if (auto t = cell(row, c_cat); !t.empty()) {
-        for (auto label : split_list(t)) {
-          if (auto c = parse_category(label)) p.categories |= bit(*c);
-          else bad(c_cat, std::string(label), "未知的人员类别");
-        }
-      }
-      if (!batch.row_done(n)) {
-        bad_seen = true;
-        continue;
-      }
-      if (!partial && bad_seen) continue;  // nothing more will be written
-      if (households_seen.insert(p.household).second) chunk->hs.push_back({p.household, p.hukou, p.id_number});
-      chunk->ps.push_back(std::move(p));
-      chunk->paid.push_back(paid);
-      if (chunk->ps.size() >= opt.chunk) {
-        chunk->rows_total = batch.result().rows_total;
-        hand_over(std::move(chunk));
-        chunk = take_spare();
-      }
+  io::RosterRecord rec;
+  std::vector<io::RowError> errors;
+  bool ok = false;
+  while (rr.next(rec, ok, errors)) {
+    if (w.failed()) break;
+    const int64_t n = rr.row_number();
+    for (auto& e : errors)
+      batch.problem(e.row, std::move(e.column), std::move(e.value), std::move(e.reason_zh), std::move(e.reason_en));
+    errors.clear();
+    if (!rec.id_number.empty())
+      if (int64_t first = ids_seen.insert(rec.id_number, n))
+        batch.problem(n, id_header, mask_id(rec.id_number), fmt::format("文件中身份证号重复（与第 {} 行相同）", first),
+                      fmt::format("the ID number repeats row {}", first));
+    if (!rec.hukou.empty() && !opt.scope.empty() && !rec.hukou.inside(opt.scope))
+      batch.problem(n, hukou_header, rec.hukou.str(),
+                    fmt::format("户籍地区划不在本次导入范围（{}）内", opt.scope.str()),
+                    fmt::format("hukou_region is outside this import's scope ({})", opt.scope.str()));
+    if (!batch.row_done(n)) {
+      w.bad_row();
+      continue;
     }
-  } catch (...) {
-    read_error = std::current_exception();
+    if (!w.writing()) continue;  // all-or-nothing after a bad row: nothing more will be written
+    RosterChunk& c = w.chunk();
+    c.ps.emplace_back();
+    to_person(rec, batch.id(), c.ps.back());
+    const store::Person& p = c.ps.back();
+    if (households_seen.insert(p.household).second) c.hs.push_back({p.household, p.hukou, p.id_number});
+    c.paid.push_back(rec.has_paid_on ? std::optional<Date>(rec.paid_on) : std::nullopt);
+    w.flush_if_full(batch.result().rows_total);
   }
-  chunk->rows_total = batch.result().rows_total;
-  chunk->last = true;
-  hand_over(std::move(chunk));
-  writer.join();
-  if (read_error) std::rethrow_exception(read_error);
-  if (write_error) std::rethrow_exception(write_error);
+}
+
+ImportResult import_roster(Store& st, Source src, const ImportOptions& opt) {
+  Batch batch(st, "roster", std::move(src), opt);
+  if (!batch.start()) return batch.result();
+  std::optional<io::RosterReader> rr;
+  try {
+    rr.emplace(batch.take_reader(), opt.today);
+  } catch (const io::RosterHeaderError& e) {
+    return batch.fail_header(e.column, e.zh);
+  }
+  int64_t written = 0;
+  {
+    RosterWriter w(st, opt, batch.initial());
+    std::exception_ptr read_error;
+    try {
+      read_roster_rows(*rr, batch, w, opt);
+    } catch (...) {
+      read_error = std::current_exception();
+    }
+    written = w.finish(batch.result().rows_total);  // joins first, whatever the reader threw
+    if (read_error) std::rethrow_exception(read_error);
+  }
   return batch.finish(written);
+}
+}  // namespace
+
+ImportResult import_roster(Store& st, ImportFile file, const ImportOptions& opt) {
+  return import_roster(st, Source::memory(std::move(file)), opt);
+}
+ImportResult import_roster(Store& st, const std::string& path, const ImportOptions& opt) {
+  return import_roster(st, Source::file(path), opt);
 }
 
 // ----------------------------------------------------------- subsidy list
 
-ImportResult import_subsidy_list(Store& st, const std::string& path, const ImportOptions& opt,
-                                 const SubsidyListDefaults& defaults) {
-  Batch batch(st, "subsidy_list", path, opt);
+namespace {
+ImportResult import_subsidy_list(Store& st, Source src, const ImportOptions& opt, const SubsidyListDefaults& defaults) {
+  Batch batch(st, "subsidy_list", std::move(src), opt);
   if (!batch.start()) return batch.result();
   Columns cols(batch.reader().header());
   const int c_dep = cols.find({"department", "部门", "资助部门", "认定部门"});
@@ -644,10 +635,22 @@ ImportResult import_subsidy_list(Store& st, const std::string& path, const Impor
   return batch.finish(written);
 }
 
+}  // namespace
+
+ImportResult import_subsidy_list(Store& st, ImportFile file, const ImportOptions& opt,
+                                 const SubsidyListDefaults& defaults) {
+  return import_subsidy_list(st, Source::memory(std::move(file)), opt, defaults);
+}
+ImportResult import_subsidy_list(Store& st, const std::string& path, const ImportOptions& opt,
+                                 const SubsidyListDefaults& defaults) {
+  return import_subsidy_list(st, Source::file(path), opt, defaults);
+}
+
 // -------------------------------------------------------- employee roster
 
-ImportResult import_employee_roster(Store& st, const std::string& path, const ImportOptions& opt, Date as_of) {
-  Batch batch(st, "employee_roster", path, opt);
+namespace {
+ImportResult import_employee_roster(Store& st, Source src, const ImportOptions& opt, Date as_of) {
+  Batch batch(st, "employee_roster", std::move(src), opt);
   if (!batch.start()) return batch.result();
   Columns cols(batch.reader().header());
   const int c_id = cols.find({"id_number", "身份证号", "公民身份号码", "身份证号码", "证件号码"});
@@ -703,11 +706,20 @@ ImportResult import_employee_roster(Store& st, const std::string& path, const Im
   return batch.finish(batch.writing() ? int64_t(es.size()) : 0);
 }
 
+}  // namespace
+
+ImportResult import_employee_roster(Store& st, ImportFile file, const ImportOptions& opt, Date as_of) {
+  return import_employee_roster(st, Source::memory(std::move(file)), opt, as_of);
+}
+ImportResult import_employee_roster(Store& st, const std::string& path, const ImportOptions& opt, Date as_of) {
+  return import_employee_roster(st, Source::file(path), opt, as_of);
+}
+
 // ----------------------------------------------------------------- targets
 
-ImportResult import_targets(Store& st, const std::string& path, const ImportOptions& opt, int year,
-                            RegionCode parent) {
-  Batch batch(st, "targets", path, opt);
+namespace {
+ImportResult import_targets(Store& st, Source src, const ImportOptions& opt, int year, RegionCode parent) {
+  Batch batch(st, "targets", std::move(src), opt);
   if (!batch.start()) return batch.result();
   Columns cols(batch.reader().header());
   const int c_unit = cols.find({"unit", "name", "单位", "村名", "县区", "乡镇", "镇（街）", "村（社区）", "地区"});
@@ -782,6 +794,16 @@ ImportResult import_targets(Store& st, const std::string& path, const ImportOpti
             {n, "total_mismatch", fmt::format("“{}”合计 {} 与各单位之和 {} 不一致", cols.name(int(i)), vals[i], sums[i])});
   if (batch.writing()) st.put_targets(ts);
   return batch.finish(batch.writing() ? int64_t(ts.size()) : 0);
+}
+
+}  // namespace
+
+ImportResult import_targets(Store& st, ImportFile file, const ImportOptions& opt, int year, RegionCode parent) {
+  return import_targets(st, Source::memory(std::move(file)), opt, year, parent);
+}
+ImportResult import_targets(Store& st, const std::string& path, const ImportOptions& opt, int year,
+                            RegionCode parent) {
+  return import_targets(st, Source::file(path), opt, year, parent);
 }
 
 std::vector<std::string> import_template_header(std::string_view kind) {

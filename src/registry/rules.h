@@ -9,17 +9,27 @@
 #include <vector>
 
 #include "core/date.h"
+#include "core/error.h"
 #include "core/region_code.h"
 #include "store/store.h"
 
 namespace canbao::registry {
 
-// A refused change. `zh` for users, what() in English.
-struct RegistryError : std::runtime_error {
+// A refused change: the domain error (core/error.h) with its code and Chinese
+// message also as `code`/`zh`; what() in English. A duplicate enrollment is a
+// conflict, an unknown person not found, every other refusal is refused.
+struct RegistryError : DomainError {
   RegistryError(std::string code, const std::string& en, std::string zh)
-      : std::runtime_error(en), code(std::move(code)), zh(std::move(zh)) {}
+      : DomainError(Error{kind_of(code), code, zh, {}, -1, {}}, en), code(std::move(code)), zh(std::move(zh)) {}
   std::string code;  // "selective_enrollment", "duplicate_enrollment", "unknown_person", …
   std::string zh;
+
+ private:
+  static ErrorKind kind_of(std::string_view code) {
+    return code == "duplicate_enrollment" ? ErrorKind::conflict
+           : code == "unknown_person"     ? ErrorKind::not_found
+                                          : ErrorKind::refused;
+  }
 };
 
 // Why a household member not being enrolled now is acceptable.

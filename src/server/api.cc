@@ -13,6 +13,7 @@
 
 #include "core/id_number.h"
 #include "registry/rules.h"
+#include "server/status.h"
 
 namespace canbao::server {
 
@@ -43,6 +44,11 @@ void fail(int http, std::string code, std::string message, std::string field, js
   throw ApiError{http, std::move(code), std::move(message), std::move(field), std::move(details)};
 }
 
+void fail(const Error& e) {
+  throw ApiError{http_status(e.kind), e.code, e.message, e.field,
+                 e.details.empty() ? json(nullptr) : json::parse(e.details), e.row};
+}
+
 json error_body(const ApiError& e) {
   json err = {{"code", e.code},
               {"message", e.message},
@@ -58,8 +64,6 @@ Date clock_today() {
   localtime_r(&t, &tm);
   return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
-
-store::detail::SqlStore& sql(store::Store& st) { return dynamic_cast<store::detail::SqlStore&>(st); }
 
 Api::Api(ServerOptions o) : opt(std::move(o)) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium init failed");
@@ -142,9 +146,9 @@ void Api::route(const std::string& method, const std::string& pattern, Access ac
       send_json(res, e.http, error_body(e));
     } catch (const json::exception& e) {
       send_json(res, 400, error_body({400, "bad_json", "请求内容不是有效的 JSON 或字段类型不对"}));
-    } catch (const registry::RegistryError& e) {
-      int http = e.code == "duplicate_enrollment" ? 409 : e.code == "unknown_person" ? 404 : 422;
-      send_json(res, http, error_body({http, e.code, e.zh}));
+    } catch (const DomainError& e) {
+      int http = http_status(e.error.kind);
+      send_json(res, http, error_body({http, e.error.code, e.error.message, e.error.field, nullptr, e.error.row}));
     } catch (const store::Unavailable&) {  // fail-over window: the client retries (same idempotency key)
       res.set_header("Retry-After", "2");
       send_json(res, 503, error_body({503, "store_unavailable", "数据库暂时不可用，请稍后重试"}));

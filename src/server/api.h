@@ -1,16 +1,17 @@
 // Internal to src/server: the state and plumbing every route file shares.
 //
-// server.cc holds the registry/ledger/auth routes; routes_campaign.cc and
-// routes_policy.cc add theirs through add_*_routes(Api&) before the catch-all
-// 404 and the static files. A handler gets a Ctx (request, response, the
-// session and its actor) and throws ApiError via fail() for any refusal; the
-// wrapper in route() turns every exception into the error JSON of
-// docs/api.md, so a handler never writes an error body itself.
+// Each routes_<area>.cc adds its routes through add_<area>_routes(Api&);
+// server.cc calls them before the catch-all 404 and the static files. A
+// handler gets a Ctx (request, response, the session and its actor) and
+// throws ApiError via fail() for any refusal; the wrapper in route() turns
+// every exception into the error JSON of docs/api.md, so a handler never
+// writes an error body itself.
 #pragma once
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,7 +25,7 @@
 #include "ledger/pool.h"
 #include "server/auth.h"
 #include "server/server.h"
-#include "store/sql_store.h"
+#include "store/store.h"
 
 namespace canbao::server {
 
@@ -39,9 +40,10 @@ struct ApiError {
 
 [[noreturn]] void fail(int http, std::string code, std::string message, std::string field = {},
                        json details = nullptr);
+// Refuses with a domain error: its kind's status (server/status.h), its details object.
+[[noreturn]] void fail(const Error& e);
 json error_body(const ApiError& e);
 Date clock_today();
-store::detail::SqlStore& sql(store::Store& st);
 // Constant-time comparison of two secrets (CSRF tokens, receipt codes).
 bool csrf_equal(const std::string& a, const std::string& b);
 
@@ -54,6 +56,11 @@ struct Api {
   Sessions sessions;
   httplib::Server http;
   std::atomic<int> uploads_running{0};  // uploads being read (server/uploads.h)
+  // Failed logins (and old passwords) per user and per address; the public
+  // lookups per address (counted in this process only).
+  RateLimiter login_user{opt.login_failures, std::chrono::minutes(15)};
+  RateLimiter login_ip{opt.login_failures * 4, std::chrono::minutes(15)};
+  RateLimiter public_ip{opt.public_per_minute, std::chrono::minutes(1)};
 
   struct Ctx {
     const httplib::Request& req;
@@ -124,6 +131,11 @@ struct Api {
   std::string region_name(store::Store& st, RegionCode r);
 };
 
+void add_user_routes(Api& api);      // routes_users.cc: login, logout, session, password, users
+void add_registry_routes(Api& api);  // routes_registry.cc: regions, persons, households, enrollments
+void add_payment_routes(Api& api);   // routes_payments.cc: payments, receipts, public lookups
+void add_import_routes(Api& api);    // routes_imports.cc: uploads, batches, templates, targets
+void add_audit_routes(Api& api);     // routes_audit.cc: the audit log
 void add_campaign_routes(Api& api);  // routes_campaign.cc: progress, reports, lists, notices, funds, reconciliations
 void add_policy_routes(Api& api);    // routes_policy.cc: policies, diff, what-if
 

@@ -5,17 +5,11 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <stdexcept>
 
-#include "store/sql_store.h"
-
 namespace canbao::server {
-
-using store::detail::Param;
-using store::detail::RowView;
-using store::detail::SqlStore;
-using store::detail::region_p;
-using store::detail::text_or_null;
 
 const std::vector<std::string_view> kRoles = {"admin", "township", "village", "school", "tax", "department", "auditor"};
 
@@ -61,52 +55,12 @@ bool role_channel(std::string_view role, std::string_view ch) {
   return false;
 }
 
-namespace {
-SqlStore& sql(store::Store& st) {
-  auto* s = dynamic_cast<SqlStore*>(&st);
-  if (!s) throw store::StoreError("server needs an SQL store");
-  return *s;
-}
-constexpr std::string_view kUserSelect =
-    "SELECT id, username, display_name, role, scope, department, password_hash, must_change, disabled FROM users ";
-User read_user(const RowView& v) {
-  User u;
-  u.id = v.i(0);
-  u.username = v.s(1);
-  u.display_name = v.s(2);
-  u.role = v.s(3);
-  u.scope = v.region(4);
-  if (!v.null(5)) u.department = v.s(5);
-  u.password_hash = v.s(6);
-  u.must_change = v.i(7) != 0;
-  u.disabled = v.i(8) != 0;
-  return u;
-}
-}  // namespace
+std::optional<User> find_user(store::Store& st, std::string_view username) { return st.auth().user_named(username); }
 
-std::optional<User> find_user(store::Store& st, std::string_view username) {
-  std::optional<User> out;
-  sql(st).sql_query(std::string(kUserSelect) + "WHERE username = ?", {username},
-                    [&](const RowView& v) { out = read_user(v); });
-  return out;
-}
-
-std::optional<User> find_user(store::Store& st, int64_t id) {
-  std::optional<User> out;
-  sql(st).sql_query(std::string(kUserSelect) + "WHERE id = ?", {id}, [&](const RowView& v) { out = read_user(v); });
-  return out;
-}
+std::optional<User> find_user(store::Store& st, int64_t id) { return st.auth().user(id); }
 
 std::vector<User> list_users(store::Store& st, RegionCode scope) {
-  auto [lo, hi] = store::detail::region_range(scope);
-  std::vector<User> out;
-  // Users without a scope (whole database) are visible only to unscoped admins.
-  std::string w = scope.empty() ? "" : "WHERE scope BETWEEN ? AND ? ";
-  if (scope.empty())
-    sql(st).sql_query(std::string(kUserSelect) + "ORDER BY id", {}, [&](const RowView& v) { out.push_back(read_user(v)); });
-  else
-    sql(st).sql_query(std::string(kUserSelect) + w + "ORDER BY id", {lo, hi},
-                      [&](const RowView& v) { out.push_back(read_user(v)); });
+  auto out = st.auth().users_in(scope);
   for (auto& u : out) u.password_hash.clear();
   return out;
 }
@@ -152,15 +106,12 @@ std::string create_user(store::Store& st, const User& u, const std::string& pass
   if (u.role == "department" && u.department.empty()) throw std::runtime_error("资助部门用户必须指定部门名称");
   std::string pw = password.empty() ? random_password() : password;
   if (pw.size() < 8) throw std::runtime_error("密码至少8个字符");
-  std::string h = hash_password(pw);
-  auto& s = sql(st);
+  User row = u;
+  row.password_hash = hash_password(pw);
+  row.must_change = must_change;
   auto tx = st.transaction();
   if (find_user(st, u.username)) throw std::runtime_error("用户名已存在：" + u.username);
-  int64_t id = s.sql_insert(
-      "INSERT INTO users (username, display_name, role, scope, department, password_hash, must_change, disabled, "
-      "created_at, region) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-      {u.username, u.display_name, u.role, region_p(u.scope), text_or_null(u.department), h, must_change ? 1 : 0,
-       store::detail::now_iso(), u.scope.empty() ? Param(0) : region_p(u.scope)});
+  int64_t id = st.auth().add_user(row);
   nlohmann::json nj = {{"username", u.username}, {"role", u.role}, {"region", u.scope.str()},
                        {"department", u.department}};
   st.audit({"", actor, "user.create", "user", std::to_string(id), "", nj.dump(), u.scope});
@@ -172,11 +123,9 @@ void set_password(store::Store& st, int64_t user_id, const std::string& pw, bool
                   const std::string& actor, const std::string& keep_token) {
   std::string h = hash_password(pw);
   auto tx = st.transaction();
-  sql(st).sql_exec("UPDATE users SET password_hash = ?, must_change = ? WHERE id = ?", {h, must_change ? 1 : 0, user_id});
+  st.auth().set_password_hash(user_id, h, must_change);
   end_sessions(st, user_id, keep_token);
-  if (!keep_token.empty())
-    sql(st).sql_exec("UPDATE sessions SET must_change = ? WHERE token_hash = ? AND user_id = ?",
-                     {must_change ? 1 : 0, token_hash(keep_token), user_id});
+  if (!keep_token.empty()) st.auth().set_session_must_change(token_hash(keep_token), user_id, must_change);
   auto u = find_user(st, user_id);
   st.audit({"", actor, "user.password", "user", std::to_string(user_id), "",
             nlohmann::json{{"must_change", must_change}}.dump(), u ? u->scope : RegionCode{}});
@@ -186,7 +135,7 @@ void set_password(store::Store& st, int64_t user_id, const std::string& pw, bool
 void set_disabled(store::Store& st, int64_t user_id, bool disabled, const std::string& actor) {
   auto tx = st.transaction();
   auto u = find_user(st, user_id);
-  sql(st).sql_exec("UPDATE users SET disabled = ? WHERE id = ?", {disabled ? 1 : 0, user_id});
+  st.auth().set_user_disabled(user_id, disabled);
   if (disabled) end_sessions(st, user_id);
   st.audit({"", actor, disabled ? "user.disable" : "user.enable", "user", std::to_string(user_id),
             nlohmann::json{{"disabled", u && u->disabled}}.dump(), nlohmann::json{{"disabled", disabled}}.dump(),
@@ -250,35 +199,34 @@ namespace {
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-}  // namespace
-
-void end_sessions(store::Store& st, int64_t user_id, const std::string& keep_token) {
-  if (keep_token.empty())
-    sql(st).sql_exec("DELETE FROM sessions WHERE user_id = ?", {user_id});
-  else
-    sql(st).sql_exec("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", {user_id, token_hash(keep_token)});
-}
-
-Session Sessions::create(store::Store& st, const User& u) {
+// The user half of a session: one mapping for a new login and a stored session.
+Session session_of(const User& u) {
   Session s;
-  s.token = random_token(32);
-  s.csrf = random_token(24);
   s.user_id = u.id;
   s.username = u.username;
   s.display_name = u.display_name;
   s.role = u.role;
   s.department = u.department;
   s.scope = u.scope;
+  return s;
+}
+}  // namespace
+
+void end_sessions(store::Store& st, int64_t user_id, const std::string& keep_token) {
+  st.auth().drop_sessions_of(user_id, keep_token.empty() ? std::string() : token_hash(keep_token));
+}
+
+Session Sessions::create(store::Store& st, const User& u) {
+  Session s = session_of(u);
+  s.token = random_token(32);
+  s.csrf = random_token(24);
   s.must_change = u.must_change;
   s.last_seen = unix_now();
   auto tx = st.transaction();
   // Logins are rare next to requests: the place to forget expired sessions.
-  sql(st).sql_exec("DELETE FROM sessions WHERE expires_at <= ?", {s.last_seen});
-  sql(st).sql_exec(
-      "INSERT INTO sessions (token_hash, csrf, user_id, must_change, created_at, last_seen, expires_at, region) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      {token_hash(s.token), s.csrf, u.id, u.must_change ? 1 : 0, store::detail::now_iso(), s.last_seen,
-       s.last_seen + idle_.count(), u.scope.empty() ? Param(0) : region_p(u.scope)});
+  st.auth().drop_expired_sessions(s.last_seen);
+  st.auth().add_session({token_hash(s.token), s.csrf, u.id, u.must_change, s.last_seen, s.last_seen + idle_.count(),
+                         u.scope});
   tx.commit();
   return s;
 }
@@ -286,37 +234,20 @@ Session Sessions::create(store::Store& st, const User& u) {
 std::optional<Session> Sessions::get(store::Store& st, const std::string& token) {
   const std::string th = token_hash(token);
   const int64_t now = unix_now();
-  std::optional<Session> out;
-  int64_t expires = 0;
-  bool disabled = false;
   // The user's row rides along: role and region as they are now, and a
   // disabled account is out even if its sessions were somehow left.
-  sql(st).sql_query(
-      "SELECT s.csrf, s.must_change, s.last_seen, s.expires_at, u.id, u.username, u.display_name, u.role, u.scope, "
-      "u.department, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-      {th}, [&](const RowView& v) {
-        Session s;
-        s.token = token;
-        s.csrf = v.s(0);
-        s.must_change = v.i(1) != 0;
-        s.last_seen = v.i(2);
-        expires = v.i(3);
-        s.user_id = v.i(4);
-        s.username = v.s(5);
-        s.display_name = v.s(6);
-        s.role = v.s(7);
-        s.scope = v.region(8);
-        if (!v.null(9)) s.department = v.s(9);
-        disabled = v.i(10) != 0;
-        out = std::move(s);
-      });
-  if (!out || disabled || expires <= now) return std::nullopt;
+  auto row = st.auth().session(th);
+  if (!row || row->user.disabled || row->expires_at <= now) return std::nullopt;
+  Session out = session_of(row->user);
+  out.token = token;
+  out.csrf = row->csrf;
+  out.must_change = row->must_change;
+  out.last_seen = row->last_seen;
   // At most one write a minute per session, so ordinary requests only read.
-  if (now - out->last_seen >= 60) {
+  if (now - out.last_seen >= 60) {
     try {
-      sql(st).sql_exec("UPDATE sessions SET last_seen = ?, expires_at = ? WHERE token_hash = ?",
-                       {now, now + idle_.count(), th});
-      out->last_seen = now;
+      st.auth().touch_session(th, now, now + idle_.count());
+      out.last_seen = now;
     } catch (const store::Unavailable&) {
       throw;  // 503: the client retries
     } catch (const store::StoreError&) {
@@ -327,7 +258,7 @@ std::optional<Session> Sessions::get(store::Store& st, const std::string& token)
 }
 
 void Sessions::drop(store::Store& st, const std::string& token) {
-  sql(st).sql_exec("DELETE FROM sessions WHERE token_hash = ?", {token_hash(token)});
+  st.auth().drop_session(token_hash(token));
 }
 
 // ------------------------------------------------------------- rate limiter
@@ -408,22 +339,6 @@ std::optional<std::string> PersonKeys::decode(std::string_view k) const {
   return id;
 }
 
-std::string server_key(store::Store& st, std::string_view name) {
-  auto& s = sql(st);
-  std::string hexkey;
-  auto tx = st.transaction();
-  s.sql_query("SELECT value FROM server_keys WHERE name = ?", {name}, [&](const RowView& v) { hexkey = v.s(0); });
-  if (hexkey.empty()) {
-    unsigned char k[32];
-    randombytes_buf(k, sizeof k);
-    static const char* hx = "0123456789abcdef";
-    for (unsigned char b : k) { hexkey += hx[b >> 4]; hexkey += hx[b & 15]; }
-    s.sql_exec("INSERT INTO server_keys (name, value, region) VALUES (?, ?, 0)", {name, hexkey});
-  }
-  tx.commit();
-  std::string key(32, '\0');
-  for (size_t i = 0; i < 32; ++i) key[i] = char(std::stoi(hexkey.substr(2 * i, 2), nullptr, 16));
-  return key;
-}
+std::string server_key(store::Store& st, std::string_view name) { return st.server_key(name); }
 
 }  // namespace canbao::server

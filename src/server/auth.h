@@ -17,6 +17,7 @@
 
 #include "core/region_code.h"
 #include "ledger/ledger.h"
+#include "store/auth_store.h"
 #include "store/store.h"
 
 namespace canbao::server {
@@ -30,13 +31,8 @@ bool role_may(std::string_view role, std::string_view perm);
 // Channels a role may record payments with (admin: every one).
 bool role_channel(std::string_view role, std::string_view channel);
 
-struct User {
-  int64_t id = 0;
-  std::string username, display_name, role, department;
-  RegionCode scope;
-  bool must_change = true, disabled = false;
-  std::string password_hash;
-};
+// A user is its row: the store's plain struct, so nothing maps between them.
+using User = store::UserRow;
 
 // The users table (every call takes the caller's connection).
 std::optional<User> find_user(store::Store& st, std::string_view username);
@@ -131,7 +127,8 @@ class PersonKeys {
   std::string key_;
 };
 
-// 32-byte key from server_keys (created when missing).
+// 32-byte key from server_keys (created when missing): Store::server_key,
+// kept under this name for the server's existing callers.
 std::string server_key(store::Store& st, std::string_view name);
 
 }  // namespace canbao::server

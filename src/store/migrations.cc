@@ -1,5 +1,7 @@
 #include "store/migrations.h"
 
+#include "store/counters.h"
+
 namespace canbao::store {
 
 namespace {
@@ -217,7 +219,7 @@ CREATE INDEX audit_log_region ON audit_log(region, id);
 
 // Version 3: campaign (src/campaign). Progress counters per place, year and
 // day, kept in the same transaction as every enrollment change and ledger
-// row by triggers (per dialect below), so progress is a read of a few
+// row by triggers (rendered per dialect by store/counters.h), so progress is a read of a few
 // thousand rows, never a scan of persons. lvl 12 = per place (the
 // enrollment's code); lvl 9 / 6 = rolled up to the township / county code
 // (region / 1000 * 1000, region / 10^6 * 10^6), so a county or province
@@ -225,7 +227,7 @@ CREATE INDEX audit_log_region ON audit_log(region, id);
 // (registered_on / paid_on), so counters always equal a recount of the
 // current rows and "change since last week" is a sum over seven days.
 // Also the stored reconciliation runs (数据核对) with their input rows.
-constexpr std::string_view kV3 = R"SQL(
+constexpr std::string_view kV3Tables = R"SQL(
 CREATE TABLE progress_counters (
   lvl INTEGER NOT NULL,
   region BIGINT NOT NULL,
@@ -252,37 +254,11 @@ CREATE TABLE progress_totals (
   PRIMARY KEY (lvl, region, year)
 );
 
-INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-SELECT 12, region, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), SUM(subsidy_fen) FROM (
-  SELECT place_region AS region, year, COALESCE(registered_on, '1970-01-01') AS day, 1 AS registered, 0 AS paid,
-         0 AS subsidised, 0 AS collected_fen, 0 AS subsidy_fen
-    FROM enrollments WHERE status IN ('registered', 'paid')
-  UNION ALL
-  SELECT place_region, year, COALESCE(paid_on, registered_on, '1970-01-01'), 0, 1, 0, 0, 0
-    FROM enrollments WHERE status = 'paid'
-  UNION ALL
-  SELECT region, year, paid_on, 0, 0, 0, CASE WHEN payer_kind = 'department' THEN 0 ELSE amount END,
-         CASE WHEN payer_kind = 'department' THEN amount ELSE 0 END
-    FROM payments
-  UNION ALL
-  SELECT p.region, p.year, p.paid_on, 0, 0, 1, 0, 0 FROM payments p
-   WHERE p.kind = 'subsidy' AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)
-     AND NOT EXISTS (SELECT 1 FROM payments q WHERE q.person = p.person AND q.year = p.year AND q.kind = 'subsidy'
-                     AND q.id < p.id AND NOT EXISTS (SELECT 1 FROM payments r2 WHERE r2.reverses = q.id))
-) t GROUP BY region, year, day;
+)SQL";
 
-INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-SELECT 9, (region / 1000) * 1000, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen),
-       SUM(subsidy_fen) FROM progress_counters WHERE lvl = 12 GROUP BY (region / 1000) * 1000, year, day;
-
-INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-SELECT 6, (region / 1000000) * 1000000, year, day, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen),
-       SUM(subsidy_fen) FROM progress_counters WHERE lvl = 12 GROUP BY (region / 1000000) * 1000000, year, day;
-
-INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
-SELECT lvl, region, year, SUM(registered), SUM(paid), SUM(subsidised), SUM(collected_fen), SUM(subsidy_fen)
-  FROM progress_counters GROUP BY lvl, region, year;
-
+// Then the counters filled from the rows (store/counters.h renders the
+// backfill, the roll-ups and the totals), then the reconciliation tables.
+constexpr std::string_view kV3Reconciliation = R"SQL(
 CREATE TABLE reconciliation_runs (
   id {{ID}},
   year INTEGER NOT NULL,
@@ -346,212 +322,13 @@ CREATE TABLE reconciliation_items (
 CREATE INDEX reconciliation_items_run ON reconciliation_items(run, kind, id);
 )SQL";
 
-// The counter triggers of version 3. SQLite: a write-only view whose
-// INSTEAD OF trigger upserts both counter tables; row triggers insert deltas.
-constexpr std::string_view kV3Sqlite = R"SQL(
-CREATE VIEW progress_delta AS
-  SELECT region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen FROM progress_counters WHERE 0;
+const std::string& v3_sql() {
+  static const std::string s = std::string(kV3Tables) + counters::migration3_counters() + std::string(kV3Reconciliation);
+  return s;
+}
 
-CREATE TRIGGER progress_delta_apply INSTEAD OF INSERT ON progress_delta BEGIN
-  INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (12, NEW.region, NEW.year, NEW.day, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
-  ON CONFLICT (lvl, region, year, day) DO UPDATE SET
-    registered = progress_counters.registered + excluded.registered,
-    paid = progress_counters.paid + excluded.paid,
-    subsidised = progress_counters.subsidised + excluded.subsidised,
-    collected_fen = progress_counters.collected_fen + excluded.collected_fen,
-    subsidy_fen = progress_counters.subsidy_fen + excluded.subsidy_fen;
-  INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (12, NEW.region, NEW.year, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
-  ON CONFLICT (lvl, region, year) DO UPDATE SET
-    registered = progress_totals.registered + excluded.registered,
-    paid = progress_totals.paid + excluded.paid,
-    subsidised = progress_totals.subsidised + excluded.subsidised,
-    collected_fen = progress_totals.collected_fen + excluded.collected_fen,
-    subsidy_fen = progress_totals.subsidy_fen + excluded.subsidy_fen;
-  INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (9, (NEW.region / 1000) * 1000, NEW.year, NEW.day, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
-  ON CONFLICT (lvl, region, year, day) DO UPDATE SET
-    registered = progress_counters.registered + excluded.registered,
-    paid = progress_counters.paid + excluded.paid,
-    subsidised = progress_counters.subsidised + excluded.subsidised,
-    collected_fen = progress_counters.collected_fen + excluded.collected_fen,
-    subsidy_fen = progress_counters.subsidy_fen + excluded.subsidy_fen;
-  INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (9, (NEW.region / 1000) * 1000, NEW.year, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
-  ON CONFLICT (lvl, region, year) DO UPDATE SET
-    registered = progress_totals.registered + excluded.registered,
-    paid = progress_totals.paid + excluded.paid,
-    subsidised = progress_totals.subsidised + excluded.subsidised,
-    collected_fen = progress_totals.collected_fen + excluded.collected_fen,
-    subsidy_fen = progress_totals.subsidy_fen + excluded.subsidy_fen;
-  INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (6, (NEW.region / 1000000) * 1000000, NEW.year, NEW.day, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
-  ON CONFLICT (lvl, region, year, day) DO UPDATE SET
-    registered = progress_counters.registered + excluded.registered,
-    paid = progress_counters.paid + excluded.paid,
-    subsidised = progress_counters.subsidised + excluded.subsidised,
-    collected_fen = progress_counters.collected_fen + excluded.collected_fen,
-    subsidy_fen = progress_counters.subsidy_fen + excluded.subsidy_fen;
-  INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (6, (NEW.region / 1000000) * 1000000, NEW.year, NEW.registered, NEW.paid, NEW.subsidised, NEW.collected_fen, NEW.subsidy_fen)
-  ON CONFLICT (lvl, region, year) DO UPDATE SET
-    registered = progress_totals.registered + excluded.registered,
-    paid = progress_totals.paid + excluded.paid,
-    subsidised = progress_totals.subsidised + excluded.subsidised,
-    collected_fen = progress_totals.collected_fen + excluded.collected_fen,
-    subsidy_fen = progress_totals.subsidy_fen + excluded.subsidy_fen;
-END;
-
-CREATE TRIGGER progress_enrollment_insert AFTER INSERT ON enrollments
-WHEN NEW.status IN ('registered', 'paid') BEGIN
-  INSERT INTO progress_delta VALUES (NEW.place_region, NEW.year, COALESCE(NEW.registered_on, '1970-01-01'), 1, 0, 0, 0, 0);
-  INSERT INTO progress_delta SELECT NEW.place_region, NEW.year, COALESCE(NEW.paid_on, NEW.registered_on, '1970-01-01'),
-    0, 1, 0, 0, 0 WHERE NEW.status = 'paid';
-END;
-
-CREATE TRIGGER progress_enrollment_update AFTER UPDATE ON enrollments
-WHEN OLD.status IS NOT NEW.status OR OLD.place_region IS NOT NEW.place_region OR OLD.year IS NOT NEW.year
-  OR OLD.registered_on IS NOT NEW.registered_on OR OLD.paid_on IS NOT NEW.paid_on BEGIN
-  INSERT INTO progress_delta SELECT OLD.place_region, OLD.year, COALESCE(OLD.registered_on, '1970-01-01'), -1, 0, 0, 0, 0
-    WHERE OLD.status IN ('registered', 'paid');
-  INSERT INTO progress_delta SELECT OLD.place_region, OLD.year, COALESCE(OLD.paid_on, OLD.registered_on, '1970-01-01'),
-    0, -1, 0, 0, 0 WHERE OLD.status = 'paid';
-  INSERT INTO progress_delta SELECT NEW.place_region, NEW.year, COALESCE(NEW.registered_on, '1970-01-01'), 1, 0, 0, 0, 0
-    WHERE NEW.status IN ('registered', 'paid');
-  INSERT INTO progress_delta SELECT NEW.place_region, NEW.year, COALESCE(NEW.paid_on, NEW.registered_on, '1970-01-01'),
-    0, 1, 0, 0, 0 WHERE NEW.status = 'paid';
-END;
-
-CREATE TRIGGER progress_enrollment_delete AFTER DELETE ON enrollments BEGIN
-  INSERT INTO progress_delta SELECT OLD.place_region, OLD.year, COALESCE(OLD.registered_on, '1970-01-01'), -1, 0, 0, 0, 0
-    WHERE OLD.status IN ('registered', 'paid');
-  INSERT INTO progress_delta SELECT OLD.place_region, OLD.year, COALESCE(OLD.paid_on, OLD.registered_on, '1970-01-01'),
-    0, -1, 0, 0, 0 WHERE OLD.status = 'paid';
-END;
-
-CREATE TRIGGER progress_payment_insert AFTER INSERT ON payments BEGIN
-  INSERT INTO progress_delta VALUES (NEW.region, NEW.year, NEW.paid_on, 0, 0,
-    CASE WHEN NEW.payer_kind <> 'department' THEN 0
-         WHEN NEW.kind = 'subsidy' AND NOT EXISTS (
-           SELECT 1 FROM payments p WHERE p.person = NEW.person AND p.year = NEW.year AND p.kind = 'subsidy'
-              AND p.id <> NEW.id AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)) THEN 1
-         WHEN NEW.kind = 'reversal' AND NOT EXISTS (
-           SELECT 1 FROM payments p WHERE p.person = NEW.person AND p.year = NEW.year AND p.kind = 'subsidy'
-              AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)) THEN -1
-         ELSE 0 END,
-    CASE WHEN NEW.payer_kind = 'department' THEN 0 ELSE NEW.amount END,
-    CASE WHEN NEW.payer_kind = 'department' THEN NEW.amount ELSE 0 END);
-END;
-)SQL";
-
-// The same triggers in plpgsql.
-constexpr std::string_view kV3Postgres = R"SQL(
-CREATE FUNCTION progress_add(p_region BIGINT, p_year INTEGER, p_day TEXT, p_reg BIGINT, p_paid BIGINT,
-                             p_sub BIGINT, p_col BIGINT, p_sf BIGINT) RETURNS void LANGUAGE sql AS $$
-  INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (12, p_region, p_year, p_day, p_reg, p_paid, p_sub, p_col, p_sf)
-  ON CONFLICT (lvl, region, year, day) DO UPDATE SET
-    registered = progress_counters.registered + EXCLUDED.registered,
-    paid = progress_counters.paid + EXCLUDED.paid,
-    subsidised = progress_counters.subsidised + EXCLUDED.subsidised,
-    collected_fen = progress_counters.collected_fen + EXCLUDED.collected_fen,
-    subsidy_fen = progress_counters.subsidy_fen + EXCLUDED.subsidy_fen;
-  INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (12, p_region, p_year, p_reg, p_paid, p_sub, p_col, p_sf)
-  ON CONFLICT (lvl, region, year) DO UPDATE SET
-    registered = progress_totals.registered + EXCLUDED.registered,
-    paid = progress_totals.paid + EXCLUDED.paid,
-    subsidised = progress_totals.subsidised + EXCLUDED.subsidised,
-    collected_fen = progress_totals.collected_fen + EXCLUDED.collected_fen,
-    subsidy_fen = progress_totals.subsidy_fen + EXCLUDED.subsidy_fen;
-  INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (9, (p_region / 1000) * 1000, p_year, p_day, p_reg, p_paid, p_sub, p_col, p_sf)
-  ON CONFLICT (lvl, region, year, day) DO UPDATE SET
-    registered = progress_counters.registered + EXCLUDED.registered,
-    paid = progress_counters.paid + EXCLUDED.paid,
-    subsidised = progress_counters.subsidised + EXCLUDED.subsidised,
-    collected_fen = progress_counters.collected_fen + EXCLUDED.collected_fen,
-    subsidy_fen = progress_counters.subsidy_fen + EXCLUDED.subsidy_fen;
-  INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (9, (p_region / 1000) * 1000, p_year, p_reg, p_paid, p_sub, p_col, p_sf)
-  ON CONFLICT (lvl, region, year) DO UPDATE SET
-    registered = progress_totals.registered + EXCLUDED.registered,
-    paid = progress_totals.paid + EXCLUDED.paid,
-    subsidised = progress_totals.subsidised + EXCLUDED.subsidised,
-    collected_fen = progress_totals.collected_fen + EXCLUDED.collected_fen,
-    subsidy_fen = progress_totals.subsidy_fen + EXCLUDED.subsidy_fen;
-  INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (6, (p_region / 1000000) * 1000000, p_year, p_day, p_reg, p_paid, p_sub, p_col, p_sf)
-  ON CONFLICT (lvl, region, year, day) DO UPDATE SET
-    registered = progress_counters.registered + EXCLUDED.registered,
-    paid = progress_counters.paid + EXCLUDED.paid,
-    subsidised = progress_counters.subsidised + EXCLUDED.subsidised,
-    collected_fen = progress_counters.collected_fen + EXCLUDED.collected_fen,
-    subsidy_fen = progress_counters.subsidy_fen + EXCLUDED.subsidy_fen;
-  INSERT INTO progress_totals (lvl, region, year, registered, paid, subsidised, collected_fen, subsidy_fen)
-  VALUES (6, (p_region / 1000000) * 1000000, p_year, p_reg, p_paid, p_sub, p_col, p_sf)
-  ON CONFLICT (lvl, region, year) DO UPDATE SET
-    registered = progress_totals.registered + EXCLUDED.registered,
-    paid = progress_totals.paid + EXCLUDED.paid,
-    subsidised = progress_totals.subsidised + EXCLUDED.subsidised,
-    collected_fen = progress_totals.collected_fen + EXCLUDED.collected_fen,
-    subsidy_fen = progress_totals.subsidy_fen + EXCLUDED.subsidy_fen;
-$$;
-
-CREATE FUNCTION progress_enrollment_trg() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM NEW.status
-     AND OLD.place_region IS NOT DISTINCT FROM NEW.place_region AND OLD.year IS NOT DISTINCT FROM NEW.year
-     AND OLD.registered_on IS NOT DISTINCT FROM NEW.registered_on AND OLD.paid_on IS NOT DISTINCT FROM NEW.paid_on THEN
-    RETURN NULL;
-  END IF;
-  IF TG_OP <> 'INSERT' THEN
-    IF OLD.status IN ('registered', 'paid') THEN
-      PERFORM progress_add(OLD.place_region, OLD.year, COALESCE(OLD.registered_on, '1970-01-01'), -1, 0, 0, 0, 0);
-    END IF;
-    IF OLD.status = 'paid' THEN
-      PERFORM progress_add(OLD.place_region, OLD.year, COALESCE(OLD.paid_on, OLD.registered_on, '1970-01-01'), 0, -1, 0, 0, 0);
-    END IF;
-  END IF;
-  IF TG_OP <> 'DELETE' THEN
-    IF NEW.status IN ('registered', 'paid') THEN
-      PERFORM progress_add(NEW.place_region, NEW.year, COALESCE(NEW.registered_on, '1970-01-01'), 1, 0, 0, 0, 0);
-    END IF;
-    IF NEW.status = 'paid' THEN
-      PERFORM progress_add(NEW.place_region, NEW.year, COALESCE(NEW.paid_on, NEW.registered_on, '1970-01-01'), 0, 1, 0, 0, 0);
-    END IF;
-  END IF;
-  RETURN NULL;
-END $$;
-
-CREATE TRIGGER progress_enrollment AFTER INSERT OR UPDATE OR DELETE ON enrollments
-  FOR EACH ROW EXECUTE FUNCTION progress_enrollment_trg();
-
-CREATE FUNCTION progress_payment_trg() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  sub BIGINT := 0;
-BEGIN
-  IF NEW.payer_kind = 'department' THEN
-    IF NEW.kind = 'subsidy' AND NOT EXISTS (
-        SELECT 1 FROM payments p WHERE p.person = NEW.person AND p.year = NEW.year AND p.kind = 'subsidy'
-           AND p.id <> NEW.id AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)) THEN
-      sub := 1;
-    ELSIF NEW.kind = 'reversal' AND NOT EXISTS (
-        SELECT 1 FROM payments p WHERE p.person = NEW.person AND p.year = NEW.year AND p.kind = 'subsidy'
-           AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)) THEN
-      sub := -1;
-    END IF;
-    PERFORM progress_add(NEW.region, NEW.year, NEW.paid_on, 0, 0, sub, 0, NEW.amount);
-  ELSE
-    PERFORM progress_add(NEW.region, NEW.year, NEW.paid_on, 0, 0, 0, NEW.amount, 0);
-  END IF;
-  RETURN NULL;
-END $$;
-
-CREATE TRIGGER progress_payment AFTER INSERT ON payments
-  FOR EACH ROW EXECUTE FUNCTION progress_payment_trg();
-)SQL";
+// The counter triggers of version 3 (one script per dialect) are rendered
+// by store/counters.h from the same description as the backfill.
 
 // Version 4: registry bulk-load layout and stored assessments (src/registry,
 // src/store). Persons and households become plain rowid tables whose keys
@@ -668,7 +445,8 @@ const std::vector<Migration> kMigrations = {
     {1, "registry: regions, households, persons, categories, enrollments, subsidy lists, "
         "employee roster, targets, import batches, audit log", kV1},
     {2, "ledger: payments with receipts, subsidy rows, reversals; users; server keys", kV2},
-    {3, "campaign: progress counters kept by triggers, reconciliation runs", kV3, kV3Sqlite, kV3Postgres},
+    {3, "campaign: progress counters kept by triggers, reconciliation runs", v3_sql(), counters::sqlite_triggers(),
+     counters::postgresql_triggers()},
     {4, "registry: persons and households keyed by unique indexes (bulk loads), roster categories column, "
         "assessments", kV4, kV4Sqlite, kV4Postgres},
     {5, "server: sessions (token hash, CSRF token, idle expiry) shared by every server", kV5},

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -52,8 +53,24 @@ std::string now_iso();
 
 using RowFn = std::function<void(const RowView&)>;
 
+class SqlStore;
+// Each defined next to its SQL in store/sql_<area>_store.cc.
+std::unique_ptr<LedgerStore> make_ledger_store(SqlStore& s);
+std::unique_ptr<CampaignStore> make_campaign_store(SqlStore& s);
+std::unique_ptr<ReconcileStore> make_reconcile_store(SqlStore& s);
+std::unique_ptr<AuthStore> make_auth_store(SqlStore& s);
+std::unique_ptr<AdminStore> make_admin_store(SqlStore& s);
+
 class SqlStore : public Store {
  public:
+  SqlStore();
+  ~SqlStore() override;
+  LedgerStore& ledger() override;
+  CampaignStore& campaign() override;
+  ReconcileStore& reconcile() override;
+  AuthStore& auth() override;
+  AdminStore& admin() override;
+  std::string server_key(std::string_view name) override;
   int schema_version() override;
   void begin_tx() override;
   void commit_tx() override;
@@ -144,6 +161,11 @@ class SqlStore : public Store {
   void write_persons(std::span<const Person> ps, bool upsert);
   void write_households(std::span<const Household> hs, bool upsert);
   bool bulk_dropped_ = false;
+  std::unique_ptr<LedgerStore> ledger_;
+  std::unique_ptr<CampaignStore> campaign_;
+  std::unique_ptr<ReconcileStore> reconcile_;
+  std::unique_ptr<AuthStore> auth_;
+  std::unique_ptr<AdminStore> admin_;
 
  private:
   int depth_ = 0;

@@ -32,6 +32,15 @@
 
 namespace canbao::store {
 
+// The domain stores (DESIGN.md §3): what each folder above asks of the
+// database, one interface each in store/<area>_store.h, all over the same
+// connection, statement cache and transaction as the Store that hands them out.
+class LedgerStore;
+class CampaignStore;
+class ReconcileStore;
+class AuthStore;
+class AdminStore;
+
 // Messages never contain ID numbers or names (SQL errors are reported by
 // their primary text only, which names constraints, not values).
 struct StoreError : std::runtime_error {
@@ -218,6 +227,16 @@ struct AuditEntry {
 class Store {
  public:
   virtual ~Store() = default;
+  // The domain stores of this connection (valid while the Store lives; they
+  // join its open transaction like every other call).
+  virtual LedgerStore& ledger() = 0;
+  virtual CampaignStore& campaign() = 0;
+  virtual ReconcileStore& reconcile() = 0;
+  virtual AuthStore& auth() = 0;
+  virtual AdminStore& admin() = 0;
+  // The named 32-byte server secret (receipt codes, person keys), created at
+  // random in server_keys on first use and the same for every server after.
+  virtual std::string server_key(std::string_view name) = 0;
   virtual std::string_view engine() const = 0;  // "sqlite" | "postgresql"
   virtual int schema_version() = 0;
 

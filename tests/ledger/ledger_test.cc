@@ -14,7 +14,7 @@
 #include "core/id_number.h"
 #include "ledger/ledger.h"
 #include "ledger/pool.h"
-#include "server/fixture.h"
+#include "support/fixture.h"
 #include "store/sql_store.h"
 
 using namespace canbao;
@@ -321,11 +321,11 @@ TEST_F(LedgerFixture, NewOrLapsedMustRegisterBeforePayingByThemselves) {
   // New, not registered for the year, paying on WeChat: refused with the document's words.
   auto o = pay(fresh, "wechat", today);
   ASSERT_FALSE(o.ok);
-  EXPECT_EQ(o.refusal.http, 422);
+  EXPECT_EQ(o.refusal.kind, ErrorKind::refused);
   EXPECT_EQ(o.refusal.code, "registration_required");
   EXPECT_NE(o.refusal.message.find("断保或新参保人员"), std::string::npos) << o.refusal.message;
   EXPECT_NE(o.refusal.message.find("乌政办发〔2023〕81号 方案 五 注"), std::string::npos) << o.refusal.message;
-  EXPECT_EQ(o.refusal.details["cite"], "乌政办发〔2023〕81号 方案 五 注");
+  EXPECT_EQ(nlohmann::json::parse(o.refusal.details)["cite"], "乌政办发〔2023〕81号 方案 五 注");
   EXPECT_EQ(pay(fresh, "tax_hall", today).refusal.code, "registration_required");
   // A renewing resident without this year's enrollment gets the general refusal.
   EXPECT_EQ(pay(renewing, "wechat", today).refusal.code, "not_enrolled");

@@ -1,7 +1,7 @@
 // Shared by the server suites: an HTTP client with the session cookie and
 // CSRF token, and a fixture that starts an in-process `canbao serve` on an
 // ephemeral port over SQLite, or PostgreSQL when CANBAO_PG_URL is set (one
-// schema per test), with the synthetic registry of server/fixture.h and one
+// schema per test), with the synthetic registry of support/fixture.h and one
 // user per role (password "pw-<user>-123").
 #pragma once
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@
 
 #include "ledger/pool.h"
 #include "server/auth.h"
-#include "server/fixture.h"
+#include "support/fixture.h"
 #include "server/server.h"
 #include "store/sql_store.h"
 

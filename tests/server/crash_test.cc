@@ -22,7 +22,7 @@
 #include <thread>
 
 #include "server/auth.h"
-#include "server/fixture.h"
+#include "support/fixture.h"
 #include "store/sql_store.h"
 
 using json = nlohmann::json;

@@ -14,7 +14,7 @@
 #include "core/id_number.h"
 #include "io/table.h"
 #include "server/auth.h"
-#include "server/fixture.h"
+#include "support/fixture.h"
 #include "server/server.h"
 #include "store/sql_store.h"
 #include "client.h"

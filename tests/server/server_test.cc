@@ -15,7 +15,7 @@
 
 #include "ledger/pool.h"
 #include "server/auth.h"
-#include "server/fixture.h"
+#include "support/fixture.h"
 #include "server/server.h"
 #include "store/sql_store.h"
 #include "client.h"

@@ -1,6 +1,8 @@
 // A small synthetic registry for tests and benchmarks: villages of 贵池区
 // (341702) and of 晋城市城区 (140502), one-person households of adults with
 // no category (individual due = the standard), all enrolled for 2024.
+// Built into canbao_test_support (tests/, not the server library); the
+// namespace stays canbao::server so the suites call it as before.
 #pragma once
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "server/fixture.h"
+#include "support/fixture.h"
 
 #include <fmt/format.h>
 

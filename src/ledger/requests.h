@@ -1,0 +1,38 @@
+// The writes callers ask the ledger for. Each carries an idempotency key: the
+// same key with the same request answers the first result, with another
+// request a conflict.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/date.h"
+
+namespace canbao::ledger {
+
+struct PaymentRequest {
+  std::string idempotency_key;
+  std::string person;  // full ID number
+  int year = 0;
+  int64_t amount_fen = 0;
+  std::string channel;
+  std::string payer_kind = "self";
+  std::string payer_name;
+  std::string external_txn;
+  std::optional<Date> paid_on;  // default: today
+  std::string backdate_reason;  // admin only: a paid_on older than the actor's backdate_days
+  int64_t import_batch = 0;
+};
+
+struct SubsidyRequest {
+  std::string idempotency_key;
+  std::string person;
+  int year = 0;
+  int64_t amount_fen = 0;
+  std::string payer_name;  // department
+  std::string mode = "paid_on_behalf";
+  std::optional<Date> paid_on;
+  std::string backdate_reason;
+};
+
+}  // namespace canbao::ledger

@@ -1,0 +1,254 @@
+// ReconcileStore over SQL (both engines; '?' placeholders, see sql_store.h).
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "store/reconcile_store.h"
+#include "store/sql_store.h"
+
+namespace canbao::store::detail {
+namespace {
+
+// The row's `region` column: the unit's padded code, 0 when it has none.
+int64_t region_number(RegionCode r) { return int64_t(r.empty() ? 0 : r.padded_number()); }
+
+// Multi-row INSERTs (one statement per `per` rows) inside the caller's
+// transaction: a tax file of a whole county is hundreds of thousands of rows.
+void insert_rows(SqlStore& s, std::string_view table, std::initializer_list<std::string_view> cols,
+                 const std::vector<Param>& ps) {
+  const size_t nc = cols.size();
+  const size_t per = 400;
+  std::string head = fmt::format("INSERT INTO {} ({}) VALUES ", table, fmt::join(cols, ", "));
+  std::string one;
+  {
+    std::string t;
+    for (size_t i = 0; i < nc; ++i) t += i ? ", ?" : "?";
+    one = "(" + t + ")";
+  }
+  auto sql_for = [&](size_t rows) {
+    std::string q = head;
+    for (size_t r = 0; r < rows; ++r) q += r ? ", " + one : one;
+    return q;
+  };
+  std::string full = sql_for(per);
+  size_t nrows = ps.size() / nc;
+  for (size_t r = 0; r < nrows; r += per) {
+    size_t k = std::min(per, nrows - r);
+    std::span<const Param> sp(ps.data() + r * nc, k * nc);
+    if (k == per) s.sql_exec(full, sp);
+    else s.sql_exec(sql_for(k), sp);
+  }
+}
+
+class SqlReconcileStore final : public ReconcileStore {
+ public:
+  explicit SqlReconcileStore(SqlStore& s) : s_(s) {}
+
+  AddedReconcileRun add_run(const NewReconcileRun& run) override {
+    AddedReconcileRun out;
+    out.created_at = now_iso();
+    out.id = s_.sql_insert(
+        "INSERT INTO reconciliation_runs (year, scope, inputs_from, tax_file, tax_fingerprint, treasury_file, "
+        "treasury_fingerprint, actor, created_at, as_of, tax_rows, treasury_rows, mismatches, summary, region) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {run.year, region_p(run.scope), run.inputs_from ? Param(run.inputs_from) : Param(), text_or_null(run.tax_file),
+         text_or_null(run.tax_fingerprint), text_or_null(run.treasury_file), text_or_null(run.treasury_fingerprint),
+         run.actor, out.created_at, run.as_of, run.tax_rows, run.treasury_rows, run.mismatches, "{}",
+         region_number(run.scope)});
+    return out;
+  }
+
+  void add_tax_rows(int64_t run, std::span<const TaxDetailRow> rows) override {
+    std::vector<Param> ps;
+    ps.reserve(rows.size() * 13);
+    for (auto& r : rows) {
+      ps.insert(ps.end(), {Param(run), Param(r.row_no), text_or_null(r.txn), Param(r.certno), text_or_null(r.name),
+                           Param(r.amount), text_or_null(r.clct_time), text_or_null(r.taxdept), Param(r.revs_flag),
+                           region_p(r.unit), text_or_null(r.unit_name), Param(r.year), Param(region_number(r.unit))});
+    }
+    insert_rows(s_, "reconciliation_tax_rows",
+                {"run", "row_no", "elec_taxrpt_no", "certno", "psn_name", "amount", "clct_time", "taxdept_code",
+                 "revs_flag", "unit_region", "unit_name", "year", "region"},
+                ps);
+  }
+
+  void add_treasury_rows(int64_t run, std::span<const TreasuryDepositRow> rows) override {
+    std::vector<Param> ps;
+    for (auto& r : rows)
+      ps.insert(ps.end(), {Param(run), Param(r.row_no), region_p(r.unit), text_or_null(r.unit_name), Param(r.persons),
+                           Param(r.amount), Param(int64_t(r.unit.padded_number()))});
+    insert_rows(s_, "reconciliation_treasury_rows",
+                {"run", "row_no", "unit_region", "unit_name", "persons", "amount", "region"}, ps);
+  }
+
+  void finish_run(int64_t run, std::span<const ReconcileFinding> findings, std::string_view summary) override {
+    std::vector<Param> ps;
+    ps.reserve(findings.size() * 8);
+    for (auto& f : findings)
+      ps.insert(ps.end(), {Param(run), Param(f.kind), text_or_null(f.person), region_p(f.unit), Param(f.tax),
+                           Param(f.platform), Param(f.action), Param(region_number(f.unit))});
+    insert_rows(s_, "reconciliation_items",
+                {"run", "kind", "person", "unit_region", "tax", "platform", "action", "region"}, ps);
+    s_.sql_exec("UPDATE reconciliation_runs SET summary = ?, mismatches = ? WHERE id = ?",
+                {summary, int64_t(findings.size()), run});
+  }
+
+  std::optional<StoredReconcileRun> run(int64_t id) override {
+    std::optional<StoredReconcileRun> out;
+    s_.sql_query("SELECT id, year, scope, inputs_from, actor, created_at, tax_rows, treasury_rows, summary FROM "
+                 "reconciliation_runs WHERE id = ?",
+                 {id}, [&](const RowView& v) {
+                   StoredReconcileRun r;
+                   r.id = v.i(0);
+                   r.year = int(v.i(1));
+                   if (!v.null(2)) r.scope = v.region(2);
+                   r.inputs_from = v.null(3) ? 0 : v.i(3);
+                   r.actor = v.s(4);
+                   r.created_at = v.s(5);
+                   r.tax_rows = v.i(6);
+                   r.treasury_rows = v.i(7);
+                   r.summary = v.s(8);
+                   out = std::move(r);
+                 });
+    return out;
+  }
+
+  std::optional<ReconcileRunInputs> inputs_of(int64_t run) override {
+    std::optional<ReconcileRunInputs> out;
+    s_.sql_query("SELECT COALESCE(inputs_from, id), year, scope FROM reconciliation_runs WHERE id = ?", {run},
+                 [&](const RowView& v) {
+                   out = ReconcileRunInputs{v.i(0), int(v.i(1)), v.null(2) ? RegionCode{} : v.region(2)};
+                 });
+    return out;
+  }
+
+  std::vector<TaxDetailRow> tax_rows(int64_t run) override {
+    std::vector<TaxDetailRow> out;
+    s_.sql_query(
+        "SELECT row_no, elec_taxrpt_no, certno, psn_name, amount, clct_time, taxdept_code, revs_flag, unit_region, "
+        "unit_name, year FROM reconciliation_tax_rows WHERE run = ? ORDER BY id",
+        {run}, [&](const RowView& v) {
+          TaxDetailRow r;
+          r.row_no = v.i(0);
+          if (!v.null(1)) r.txn = v.s(1);
+          r.certno = v.s(2);
+          if (!v.null(3)) r.name = v.s(3);
+          r.amount = v.i(4);
+          if (!v.null(5)) r.clct_time = v.s(5);
+          if (!v.null(6)) r.taxdept = v.s(6);
+          r.revs_flag = v.s(7);
+          if (!v.null(8)) r.unit = v.region(8);
+          if (!v.null(9)) r.unit_name = v.s(9);
+          r.year = v.null(10) ? 0 : int(v.i(10));
+          out.push_back(std::move(r));
+        });
+    return out;
+  }
+
+  std::vector<TreasuryDepositRow> treasury_rows(int64_t run) override {
+    std::vector<TreasuryDepositRow> out;
+    s_.sql_query("SELECT row_no, unit_region, unit_name, persons, amount FROM reconciliation_treasury_rows WHERE run = ? "
+                 "ORDER BY id",
+                 {run}, [&](const RowView& v) {
+                   TreasuryDepositRow r;
+                   r.row_no = v.i(0);
+                   if (!v.null(1)) r.unit = v.region(1);
+                   if (!v.null(2)) r.unit_name = v.s(2);
+                   r.persons = v.i(3);
+                   r.amount = v.i(4);
+                   out.push_back(std::move(r));
+                 });
+    return out;
+  }
+
+  std::vector<ReconcileFinding> findings(int64_t run) override {
+    std::vector<ReconcileFinding> out;
+    s_.sql_query(
+        "SELECT kind, person, unit_region, tax, platform, action FROM reconciliation_items WHERE run = ? ORDER BY id",
+        {run}, [&](const RowView& v) {
+          ReconcileFinding f;
+          f.kind = v.s(0);
+          if (!v.null(1)) f.person = v.s(1);
+          if (!v.null(2)) f.unit = v.region(2);
+          f.tax = v.s(3);
+          f.platform = v.s(4);
+          f.action = v.s(5);
+          out.push_back(std::move(f));
+        });
+    return out;
+  }
+
+  std::vector<ReconcileRunListing> runs(int year) override {
+    std::vector<ReconcileRunListing> out;
+    s_.sql_query("SELECT id, COALESCE(inputs_from, 0), mismatches, year, created_at, actor, scope FROM "
+                 "reconciliation_runs WHERE year = ? ORDER BY id",
+                 {year}, [&](const RowView& v) {
+                   out.push_back({v.i(0), v.i(1), v.i(2), int(v.i(3)), std::string(v.s(4)), std::string(v.s(5)),
+                                  v.null(6) ? RegionCode{} : v.region(6)});
+                 });
+    return out;
+  }
+
+  std::vector<ReconcileRunTotals> run_totals(int year) override {
+    std::vector<ReconcileRunTotals> out;
+    s_.sql_query("SELECT id, tax_rows, treasury_rows, summary FROM reconciliation_runs WHERE year = ?", {year},
+                 [&](const RowView& v) { out.push_back({v.i(0), v.i(1), v.i(2), std::string(v.s(3))}); });
+    return out;
+  }
+
+  std::vector<PlatformEnrollment> active_enrollments(RegionCode scope, int year) override {
+    auto [lo, hi] = region_range(scope);
+    std::vector<PlatformEnrollment> out;
+    s_.sql_query("SELECT person, id, place_region, status, paid_on FROM enrollments WHERE year = ? AND place_region "
+                 "BETWEEN ? AND ? AND status IN ('registered', 'paid')",
+                 {year, lo, hi}, [&](const RowView& v) {
+                   PlatformEnrollment e;
+                   e.person = v.s(0);
+                   e.id = v.i(1);
+                   e.place = v.region(2);
+                   e.status = v.s(3);
+                   if (!v.null(4)) e.paid_on = v.s(4);
+                   out.push_back(std::move(e));
+                 });
+    return out;
+  }
+
+  std::vector<PlatformPayments> payments_by_person(RegionCode scope, int year) override {
+    auto [lo, hi] = region_range(scope);
+    std::vector<PlatformPayments> out;
+    s_.sql_query("SELECT person, SUM(CASE WHEN payer_kind <> 'department' THEN amount ELSE 0 END), "
+                 "SUM(CASE WHEN payer_kind = 'department' THEN amount ELSE 0 END), "
+                 "SUM(CASE WHEN payer_kind = 'family_account' THEN amount ELSE 0 END), MAX(external_txn) "
+                 "FROM payments WHERE year = ? AND region BETWEEN ? AND ? GROUP BY person",
+                 {year, lo, hi}, [&](const RowView& v) {
+                   PlatformPayments p;
+                   p.person = v.s(0);
+                   p.individual_fen = v.i(1);
+                   p.subsidy_fen = v.i(2);
+                   p.family_account_fen = v.i(3);
+                   if (!v.null(4)) p.external_txn = v.s(4);
+                   out.push_back(std::move(p));
+                 });
+    return out;
+  }
+
+  std::vector<ChannelPaymentTotal> payments_by_channel(RegionCode scope, int year) override {
+    auto [lo, hi] = region_range(scope);
+    std::vector<ChannelPaymentTotal> out;
+    s_.sql_query(
+        "SELECT channel, SUM(CASE WHEN kind = 'payment' THEN 1 WHEN kind = 'reversal' THEN -1 ELSE 0 END), "
+        "SUM(amount) FROM payments WHERE year = ? AND region BETWEEN ? AND ? AND payer_kind <> 'department' "
+        "AND kind IN ('payment', 'reversal') GROUP BY channel ORDER BY channel",
+        {year, lo, hi}, [&](const RowView& v) { out.push_back({std::string(v.s(0)), v.i(1), v.i(2)}); });
+    return out;
+  }
+
+ private:
+  SqlStore& s_;
+};
+
+}  // namespace
+
+std::unique_ptr<ReconcileStore> make_reconcile_store(SqlStore& s) { return std::make_unique<SqlReconcileStore>(s); }
+
+}  // namespace canbao::store::detail
