@@ -160,6 +160,71 @@ nlohmann::json MobilisationLists::to_json(bool unmask) const {
           {"newborns", rows_json(newborns, village_names, unmask)}};
 }
 
+namespace {
+
+// The day the reminder names: the latest collection window still open on
+// `today`, else the latest one the policy dates at all.
+std::optional<Date> reminder_deadline(const Policy* pol, Date today) {
+  if (!pol) return std::nullopt;
+  std::optional<Date> open_close, any_close;
+  for (const auto& w : pol->windows) {
+    if (!w.close) continue;
+    if (!any_close || *any_close < *w.close) any_close = w.close;
+    if (!(*w.close < today) && (!open_close || *open_close < *w.close)) open_close = w.close;
+  }
+  return open_close ? open_close : any_close;
+}
+
+std::string sms_text(const SmsRow& r, int year, const std::string& place, std::optional<Date> deadline) {
+  std::string amount = r.due_known ? fmt::format("合计 {} 元", Money::from_fen(r.due_fen).yuan())
+                                   : std::string("金额以经办机构核定为准");
+  std::string until = deadline ? fmt::format("请于 {} 前缴纳", deadline->str()) : std::string("请尽快缴纳");
+  return fmt::format("【{}医保提醒】您家有 {} 人尚未缴纳 {} 年度城乡居民医保个人缴费，{}，{}。如已缴费请忽略。", place,
+                     r.unpaid, year, amount, until);
+}
+
+}  // namespace
+
+std::vector<SmsRow> sms_rows(store::Store& st, const ledger::PolicySet& policies, const MobilisationLists& l) {
+  std::vector<SmsRow> out;
+  std::unordered_map<std::string, size_t> at;
+  std::unordered_map<std::string, RegionCode> place;
+  for (const auto& r : l.unpaid) {
+    if (r.household.empty()) continue;
+    auto it = at.find(r.household);
+    if (it == at.end()) {
+      auto h = st.household(r.household);
+      if (!h || h->phone.empty()) continue;
+      SmsRow s;
+      s.household = h->id;
+      s.phone = h->phone;
+      auto head = h->head.empty() ? std::nullopt : st.person(h->head);
+      s.head_masked = mask_name(head ? head->name : r.name);
+      it = at.emplace(r.household, out.size()).first;
+      place[r.household] = r.village;
+      out.push_back(std::move(s));
+    }
+    auto& s = out[it->second];
+    ++s.unpaid;
+    if (r.due_fen >= 0) s.due_fen += r.due_fen;
+    else s.due_known = false;
+  }
+  for (auto& s : out) {
+    RegionCode v = place[s.household];
+    auto name = l.village_names.find(v);
+    s.text = sms_text(s, l.year, name == l.village_names.end() ? std::string() : name->second,
+                      reminder_deadline(policies.find(v, l.year), l.today));
+  }
+  return out;
+}
+
+void write_sms_xlsx(const std::vector<SmsRow>& rows, const std::string& path) {
+  io::XlsxWriter w(path);
+  w.add_sheet("短信提醒", {"户号", "户主", "联系电话", "未缴人数", "短信内容"});
+  for (const auto& r : rows) w.add_row({r.household, r.head_masked, r.phone, r.unpaid, r.text});
+  w.close();
+}
+
 void write_mobilisation_xlsx(const MobilisationLists& l, const std::string& path, bool unmask, std::string_view only) {
   io::XlsxWriter w(path);
   struct Sheet {

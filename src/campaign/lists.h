@@ -64,6 +64,21 @@ MobilisationLists mobilisation_lists(store::Store& st, const ledger::PolicySet& 
 void write_mobilisation_xlsx(const MobilisationLists& l, const std::string& path, bool unmask = false,
                              std::string_view only = {});
 
+// The unpaid list as an SMS batch (贵池 五(二) 未缴费提醒; no gateway: the
+// county's SMS platform imports the sheet). One row per household with a
+// contact phone; the phone is in full, so the caller audits the export.
+struct SmsRow {
+  std::string household;
+  std::string head_masked;   // 户主, masked (the head, else the first unpaid member)
+  std::string phone;         // full
+  int64_t unpaid = 0;        // members on the unpaid list
+  int64_t due_fen = 0;       // their known dues summed
+  bool due_known = true;     // false: a member's amount is left open by the policy
+  std::string text;          // the message
+};
+std::vector<SmsRow> sms_rows(store::Store& st, const ledger::PolicySet& policies, const MobilisationLists& l);
+void write_sms_xlsx(const std::vector<SmsRow>& rows, const std::string& path);
+
 struct NoticeRow {
   RegionCode village;
   std::string name_masked, id_masked;

@@ -65,7 +65,7 @@ int run_serve(const ServeArgs& a) {
   std::vector<server::DemoUser> demo_users;
   if (a.demo) {
     if (o.db.empty()) o.db = "canbao-demo.db";
-    if (!o.today) o.today = Date::from_ymd(2023, 11, 20);
+    if (!o.today) o.today = server::demo_today(a.policies);
     server::DemoOptions d;
     d.db = o.db;
     d.policies_dir = a.policies;

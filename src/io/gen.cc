@@ -260,6 +260,33 @@ Geo build_geo(const RegionCode& region) {
   return g;
 }
 
+// The given villages (GenOptions::villages) as the region's map; outsiders
+// come from neighbouring county codes as for a made-up map.
+Geo geo_of_places(const GenOptions& opt) {
+  Geo g;
+  for (const auto& p : opt.villages) {
+    if (p.village.level() != RegionCode::village)
+      throw std::invalid_argument("generate_roster: place " + p.village.str() + " is not a village");
+    const std::string code = p.village.padded();
+    Village v;
+    std::memcpy(v.code, code.data(), 12);
+    v.county = g.prefix_index(std::string_view(code).substr(0, 6));
+    g.inside.push_back(v);
+    g.inside_cum.push_back((g.inside_cum.empty() ? 0 : g.inside_cum.back()) + std::max<uint64_t>(p.weight, 1));
+  }
+  const std::string county = opt.villages.front().village.padded().substr(0, 6);
+  static const char* kSuffix[] = {"21", "22", "23", "24", "25", "26", "81", "02", "03"};
+  int outsiders = 0;
+  for (auto s : kSuffix) {
+    std::string c = county.substr(0, 4) + s;
+    if (c != county && outsiders < 3) {
+      add_county(g, c, 1, true);
+      ++outsiders;
+    }
+  }
+  return g;
+}
+
 // ---------------------------------------------------------------- ID numbers
 // Each (county prefix, birth day, sex) has 500 sequence numbers; a counter per
 // slot hands them out through a fixed permutation, so IDs are unique by
@@ -683,7 +710,7 @@ void generate_roster(const GenOptions& opt, std::ostream& os, const std::functio
   if (opt.region.empty()) throw std::invalid_argument("generate_roster: region is empty");
   if (opt.year < 1900 || opt.year > 2199) throw std::invalid_argument("generate_roster: year out of range");
   const int year = opt.year;
-  Geo geo = build_geo(opt.region);
+  Geo geo = opt.villages.empty() ? build_geo(opt.region) : geo_of_places(opt);
   IdAllocator ids(year, geo.prefixes.size());
   std::vector<uint32_t> village_seq(geo.inside.size(), 0);
   const Calendar cal = make_calendar(opt);

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <vector>
 
 #include "core/date.h"
 #include "core/region_code.h"
@@ -44,6 +45,15 @@ struct GenOptions {
   uint64_t seed = 1;
   int64_t persons = 1000;    // exact number of data rows written
   double paid_share = 0.0;   // fraction of persons with a paid_on date (0 = none)
+  // Real villages to place households in, each with a weight (its share of
+  // the population, relative to the others). When given they replace the map
+  // otherwise made up from the region's code, so the codes are those of a
+  // loaded division table (the demo: data/regions/) and carry its names.
+  struct Place {
+    RegionCode village;
+    uint64_t weight = 1;
+  };
+  std::vector<Place> villages;
 };
 
 // The CSV header line written first (no trailing newline).

@@ -32,6 +32,41 @@ Error unsupported(const std::string& path, const std::string& what_en, const std
 
 }  // namespace
 
+namespace detail {
+
+TableKind sniff_table(std::string_view head, const std::string& name) {
+  std::string_view magic = head.substr(0, kSniffBytes);
+  bool zip = magic.starts_with("PK\x03\x04");
+  bool ole = magic.starts_with("\xD0\xCF\x11\xE0");  // .xls, .et, or an encrypted .xlsx
+  std::string ext = lower_extension(name);
+
+  if (ext == "xlsx" || ext == "xlsm") {
+    if (ole) throw unsupported(name, "password-protected or legacy Excel file", "文件已加密或为旧版 Excel 格式");
+    return TableKind::xlsx;
+  }
+  if (ext == "csv" || ext == "txt" || ext == "tsv") {
+    if (zip) throw unsupported(name, "this is an Excel workbook named ." + ext, "文件实际是 Excel 工作簿而非 CSV");
+    if (ole) throw unsupported(name, "this is a legacy Excel (.xls) file named ." + ext, "文件实际是旧版 Excel（.xls）文件");
+    bool utf16 = magic.size() >= 2 && ((uint8_t(magic[0]) == 0xFF && uint8_t(magic[1]) == 0xFE) ||
+                                       (uint8_t(magic[0]) == 0xFE && uint8_t(magic[1]) == 0xFF));
+    if (!utf16 && magic.find('\0') != magic.npos)
+      throw unsupported(name, "binary data or UTF-16 text", "文件含二进制内容或为 UTF-16 编码");
+    return TableKind::csv;
+  }
+  if (ext == "xls" || ext == "et" || ext == "ods" || ext == "numbers")
+    throw unsupported(name, "." + ext + " files are not supported", "不支持 ." + ext + " 格式");
+  throw unsupported(name, "unknown file type (expected .csv, .txt or .xlsx)",
+                    "无法识别的文件类型（应为 .csv、.txt 或 .xlsx）");
+}
+
+std::unique_ptr<TableReader> require_header(std::unique_ptr<TableReader> reader, const std::string& name) {
+  if (reader->header().empty())
+    throw Error(fmt::format("{}: the file is empty (no header row)", name), fmt::format("{}：文件为空，缺少表头行", name));
+  return reader;
+}
+
+}  // namespace detail
+
 std::unique_ptr<TableReader> open_table(const std::string& path, const std::string& sheet) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -39,38 +74,13 @@ std::unique_ptr<TableReader> open_table(const std::string& path, const std::stri
     throw Error(fmt::format("cannot open {}: {}", path, std::strerror(e)),
                 fmt::format("无法打开文件 {}：{}", path, e == ENOENT ? "文件不存在" : std::strerror(e)));
   }
-  char head[4096];
+  char head[detail::kSniffBytes];
   in.read(head, sizeof head);
-  size_t n = in.gcount();
-  std::string_view magic(head, n);
-  bool zip = magic.starts_with("PK\x03\x04");
-  bool ole = magic.starts_with("\xD0\xCF\x11\xE0");  // .xls, .et, or an encrypted .xlsx
-  std::string ext = lower_extension(path);
-
+  auto kind = detail::sniff_table(std::string_view(head, in.gcount()), path);
   std::unique_ptr<TableReader> reader;
-  if (ext == "xlsx" || ext == "xlsm") {
-    if (ole) throw unsupported(path, "password-protected or legacy Excel file", "文件已加密或为旧版 Excel 格式");
-    reader = std::make_unique<XlsxReader>(path, sheet);
-  } else if (ext == "csv" || ext == "txt" || ext == "tsv") {
-    if (zip) throw unsupported(path, "this is an Excel workbook named ." + ext, "文件实际是 Excel 工作簿而非 CSV");
-    if (ole) throw unsupported(path, "this is a legacy Excel (.xls) file named ." + ext, "文件实际是旧版 Excel（.xls）文件");
-    bool utf16 = n >= 2 && ((uint8_t(head[0]) == 0xFF && uint8_t(head[1]) == 0xFE) ||
-                            (uint8_t(head[0]) == 0xFE && uint8_t(head[1]) == 0xFF));
-    if (!utf16 && magic.find('\0') != magic.npos) {
-      throw unsupported(path, "binary data or UTF-16 text", "文件含二进制内容或为 UTF-16 编码");
-    }
-    reader = std::make_unique<CsvReader>(path);
-  } else if (ext == "xls" || ext == "et" || ext == "ods" || ext == "numbers") {
-    throw unsupported(path, "." + ext + " files are not supported", "不支持 ." + ext + " 格式");
-  } else {
-    throw unsupported(path, "unknown file type (expected .csv, .txt or .xlsx)",
-                      "无法识别的文件类型（应为 .csv、.txt 或 .xlsx）");
-  }
-  if (reader->header().empty()) {
-    throw Error(fmt::format("{}: the file is empty (no header row)", path),
-                fmt::format("{}：文件为空，缺少表头行", path));
-  }
-  return reader;
+  if (kind == detail::TableKind::xlsx) reader = std::make_unique<XlsxReader>(path, sheet);
+  else reader = std::make_unique<CsvReader>(path);
+  return detail::require_header(std::move(reader), path);
 }
 
 }  // namespace canbao::io

@@ -11,6 +11,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace canbao::io {
@@ -58,5 +59,21 @@ class TableReader {
 // or the sheet named `sheet`). Throws Error with a clear message when the file
 // is missing, unreadable, of an unsupported type (.xls, .et) or has no header.
 std::unique_ptr<TableReader> open_table(const std::string& path, const std::string& sheet = {});
+
+// The checks open_table and open_table_memory (io/table_memory.h) share, so a
+// file is judged, and a clerk told, the same whether it came from the command
+// line or an upload. `name` is the path or the upload's file name.
+namespace detail {
+enum class TableKind { xlsx, csv };
+// How many leading bytes the sniffing looks at.
+inline constexpr size_t kSniffBytes = 4096;
+// The reader `name`'s extension calls for, checked against `head` (the first
+// kSniffBytes bytes or fewer). Throws Error for .xls/.et/.ods/.numbers, a
+// workbook or legacy Excel file named .csv, UTF-16 or binary CSV, an encrypted
+// or legacy Excel file named .xlsx, and an unknown extension.
+TableKind sniff_table(std::string_view head, const std::string& name);
+// `reader`, or Error when the file has no header row (it is empty).
+std::unique_ptr<TableReader> require_header(std::unique_ptr<TableReader> reader, const std::string& name);
+}  // namespace detail
 
 }  // namespace canbao::io

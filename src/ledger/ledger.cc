@@ -14,6 +14,7 @@
 #include "core/id_number.h"
 #include "core/money.h"
 #include "ledger/checks.h"
+#include "registry/rules.h"
 #include "store/ledger_store.h"
 
 namespace canbao::ledger {
@@ -95,6 +96,7 @@ struct Ledger::Prepared {
   bool check_subsidy_dup = false;
   std::string audit_action;
   nlohmann::json audit_old, audit_new;
+  size_t atomic_n = 0;  // on the first write of an atomic unit: how many writes it holds
   std::promise<Outcome> done;
 };
 
@@ -179,18 +181,44 @@ std::string Ledger::verify_code(const Row& r) const {
 }
 
 Outcome Ledger::submit(std::unique_ptr<Prepared> p) {
-  auto fut = p->done.get_future();
+  std::vector<std::unique_ptr<Prepared>> one;
+  one.push_back(std::move(p));
+  return std::move(submit_unit(std::move(one), false).front());
+}
+
+std::vector<Outcome> Ledger::submit_unit(std::vector<std::unique_ptr<Prepared>> ps, bool atomic,
+                                         bool unavailable_as_refusal) {
+  std::vector<std::future<Outcome>> futs;
+  futs.reserve(ps.size());
+  for (auto& p : ps) futs.push_back(p->done.get_future());
+  if (atomic && !ps.empty()) ps.front()->atomic_n = ps.size();
   {
     std::lock_guard lk(mu_);
     if (stopping_) {
       Outcome o;
       o.refusal = refusal(ErrorKind::unavailable, "unavailable", "服务正在停止，请稍后重试");
-      return o;
+      return std::vector<Outcome>(ps.size(), o);
     }
-    queue_.push_back(std::move(p));
+    if (!ps.empty()) queue_.push_back(Unit{std::move(ps), atomic});
   }
   cv_.notify_one();
-  return fut.get();
+  // Every future is waited for before one's exception propagates, so no write
+  // of the unit is still in flight when the caller releases its keys.
+  std::vector<Outcome> outs(futs.size());
+  std::exception_ptr err;
+  for (size_t i = 0; i < futs.size(); ++i) {
+    try {
+      outs[i] = futs[i].get();
+    } catch (const store::Unavailable&) {
+      if (!unavailable_as_refusal) err = std::current_exception();
+      outs[i] = refused(refusal(ErrorKind::unavailable, "unavailable",
+                                "数据库暂时不可用，未确认记账，请用同一幂等键重试"));
+    } catch (...) {
+      err = std::current_exception();
+    }
+  }
+  if (err) std::rethrow_exception(err);
+  return outs;
 }
 
 Outcome Ledger::keyed(const std::string& key, const std::string& hash, const std::function<Outcome()>& run) {
@@ -243,34 +271,51 @@ Outcome Ledger::keyed(const std::string& key, const std::string& hash, const std
 }
 
 void Ledger::writer_loop() {
-  std::vector<std::unique_ptr<Prepared>> batch;
+  std::vector<Unit> units;
   for (;;) {
     {
       std::unique_lock lk(mu_);
       cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
-      while (!queue_.empty() && batch.size() < opt_.batch_max) {
-        batch.push_back(std::move(queue_.front()));
+      // Whole units only: a batch call's writes share one commit even when
+      // they outnumber batch_max.
+      size_t n = 0;
+      while (!queue_.empty() && (n == 0 || n + queue_.front().items.size() <= opt_.batch_max)) {
+        n += queue_.front().items.size();
+        units.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    apply_batch(batch);
-    batch.clear();
+    apply_batch(units);
+    units.clear();
   }
 }
 
-void Ledger::apply_batch(std::vector<std::unique_ptr<Prepared>>& batch) {
+void Ledger::apply_batch(std::vector<Unit>& units) {
   using Us = std::chrono::microseconds;
   auto since = [](auto t0) { return std::chrono::duration_cast<Us>(std::chrono::steady_clock::now() - t0).count(); };
-  std::vector<Outcome> outs(batch.size());
   std::vector<Prepared*> items;
-  items.reserve(batch.size());
-  for (auto& p : batch) items.push_back(p.get());
+  std::vector<std::pair<size_t, size_t>> spans;  // each unit's [first, count) for the one-by-one retry
+  for (auto& u : units) {
+    const size_t first = items.size();
+    for (auto& p : u.items) {
+      p->atomic_n = 0;
+      items.push_back(p.get());
+    }
+    if (u.atomic) {
+      items[first]->atomic_n = u.items.size();
+      spans.emplace_back(first, u.items.size());
+    } else {
+      for (size_t k = 0; k < u.items.size(); ++k) spans.emplace_back(first + k, 1);
+    }
+  }
+  const size_t total = items.size();
+  std::vector<Outcome> outs(total);
   bool ok = false;
   // Unavailable: reconnect and run the whole batch again (writer_tx); a batch
   // is acknowledged only by a COMMIT that returned.
   const auto deadline = std::chrono::steady_clock::now() + opt_.store_retry;
-  std::vector<bool> down(batch.size(), false);  // the store stayed unavailable: nothing acknowledged
+  std::vector<bool> down(total, false);  // the store stayed unavailable: nothing acknowledged
   bool gave_up = false;
   try {
     ok = writer_tx(
@@ -288,57 +333,61 @@ void Ledger::apply_batch(std::vector<std::unique_ptr<Prepared>>& batch) {
         deadline);
     if (!ok) {
       gave_up = true;
-      down.assign(batch.size(), true);
+      down.assign(total, true);
     }
   } catch (const std::exception& e) {
     next_seq_.clear();  // counters may have advanced inside the rolled-back batch
   }
   if (!ok && !gave_up) {
-    // Retry one by one so a bad write fails alone.
-    for (size_t i = 0; i < batch.size(); ++i) {
-      outs[i] = Outcome{};
+    // Retry unit by unit (a write alone, an atomic unit whole) so a bad write fails alone.
+    for (auto [i, n] : spans) {
+      auto reset = [&] { std::fill(outs.begin() + ptrdiff_t(i), outs.begin() + ptrdiff_t(i + n), Outcome{}); };
       try {
-        down[i] = !writer_tx(
+        bool up = writer_tx(
             [&] {
-              outs[i] = Outcome{};
+              reset();
               auto tx = wst_->transaction();
-              apply_items(std::span<Prepared* const>(&items[i], 1), std::span<Outcome>(&outs[i], 1));
+              apply_items(std::span<Prepared* const>(&items[i], n), std::span<Outcome>(&outs[i], n));
               tx.commit();
             },
             deadline);
+        std::fill(down.begin() + ptrdiff_t(i), down.begin() + ptrdiff_t(i + n), !up);
       } catch (const std::exception& e) {
         next_seq_.clear();
-        outs[i] = Outcome{};
-        outs[i].refusal = refusal(ErrorKind::unavailable, "unavailable", "写入失败，请稍后重试（未记账）");
+        reset();
+        for (size_t k = i; k < i + n; ++k)
+          outs[k].refusal = refusal(ErrorKind::unavailable, "unavailable", "写入失败，请稍后重试（未记账）");
         fmt::print(stderr, "canbao ledger: write failed: {}\n", e.what());
       }
     }
   }
   batches_++;
-  writes_ += int64_t(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
+  writes_ += int64_t(total);
+  for (size_t i = 0; i < total; ++i) {
     if (down[i])
-      batch[i]->done.set_exception(std::make_exception_ptr(
+      items[i]->done.set_exception(std::make_exception_ptr(
           store::Unavailable("数据库暂时不可用，未确认记账 / database unavailable, payment not acknowledged")));
     else
-      batch[i]->done.set_value(std::move(outs[i]));
+      items[i]->done.set_value(std::move(outs[i]));
   }
 }
 
 // ------------------------------------------------------------------ writer
-
-namespace {
 
 // What the writer reads once per batch inside its transaction (it holds the
 // write lock on SQLite): which idempotency keys exist already, and the
 // current status of every enrollment the batch touches. Enrollments are also
 // written by registry/campaign code, so their status is read each batch,
 // never cached across batches.
-struct BatchReads {
+struct Ledger::BatchReads {
   std::unordered_set<std::string> existing;
   std::unordered_map<int64_t, std::string> status;  // enrollment → status, updated as the batch moves it
   std::unordered_set<std::string_view> in_batch;    // keys written earlier in this batch
 };
+
+namespace {
+
+using BatchReads = Ledger::BatchReads;
 
 BatchReads read_batch(store::LedgerStore& ls, std::span<Ledger::Prepared* const> items) {
   std::vector<std::string_view> keys;
@@ -438,6 +487,12 @@ void Ledger::apply_items(std::span<Prepared* const> items, std::span<Outcome> ou
   audits.reserve(items.size());
   const std::string now = ls.now_stamp();
   for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i]->atomic_n > 1) {
+      const size_t n = std::min(items[i]->atomic_n, items.size() - i);
+      apply_atomic(ls, items.subspan(i, n), outs.subspan(i, n), b, audits, now);
+      i += n - 1;
+      continue;
+    }
     Prepared& p = *items[i];
     Outcome& out = outs[i];
     // Idempotency: the key seen before (also earlier in this batch) → the first result.
@@ -463,108 +518,162 @@ void Ledger::apply_items(std::span<Prepared* const> items, std::span<Outcome> ou
   ls.append_audit(audits);
 }
 
+void Ledger::apply_atomic(store::LedgerStore& ls, std::span<Prepared* const> items, std::span<Outcome> outs,
+                          BatchReads& b, std::vector<store::AuditEntry>& audits, const std::string& now) {
+  // The unit's keys are written together, so the first one decides: stored
+  // (a COMMIT whose answer was lost, run again) → every write answers its replay.
+  const std::string& head = items.front()->main.idem_key;
+  if (b.existing.count(head) || b.in_batch.count(head)) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      auto o = replay(ls, items[i]->main.idem_key, items[i]->request_hash, kPaymentKeyConflict);
+      outs[i] = o ? std::move(*o)
+                  : refused(refusal(ErrorKind::conflict, "idempotency_conflict", std::string(kPaymentKeyConflict),
+                                    "idempotency_key"));
+    }
+    return;
+  }
+  // Every recheck before the first row: one refusal refuses the unit, nothing written.
+  for (size_t i = 0; i < items.size(); ++i) {
+    const bool taken = b.existing.count(items[i]->main.idem_key) || b.in_batch.count(items[i]->main.idem_key);
+    auto ref = taken ? std::optional<Refusal>(refusal(ErrorKind::conflict, "idempotency_conflict",
+                                                      std::string(kPaymentKeyConflict), "idempotency_key"))
+                     : recheck(ls, *items[i], b);
+    if (!ref) continue;
+    for (size_t k = 0; k < items.size(); ++k)
+      outs[k] = refused(k == i ? *ref : refusal(ErrorKind::conflict, "group_aborted", "同组其他缴费被拒绝，本笔未记账"));
+    return;
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    Prepared& p = *items[i];
+    drop_recorded_subsidies(ls, p);
+    p.main.created_at = now;
+    if (p.main.kind == Kind::payment) assign_receipt(ls, p.main);
+    write_rows(ls, p, b);
+    audits.push_back(audit_of(p, now));
+    outs[i].ok = true;
+    outs[i].row = p.main;
+    outs[i].children = p.children;
+  }
+}
+
 // ----------------------------------------------------------- prepare phase
 
-Outcome Ledger::pay(const Actor& actor, const PaymentRequest& r, Date today) {
+namespace {
+
+// The request's own fields and the backdating window, before any read; on
+// success `day` and `hash` are the payment day and the request's hash.
+std::optional<Refusal> pay_precheck(const Actor& actor, const PaymentRequest& r, Date today, Date& day,
+                                    std::string& hash) {
   // Keys are bounded in characters by the API; bytes here (scope prefix + UTF-8).
   if (r.idempotency_key.empty() || r.idempotency_key.size() > 512)
-    return refused(refusal(ErrorKind::invalid, "missing_field", "缺少幂等键（idempotency_key，不超过100个字符）", "idempotency_key"));
+    return refusal(ErrorKind::invalid, "missing_field", "缺少幂等键（idempotency_key，不超过100个字符）", "idempotency_key");
   const Channel* ch = find_channel(r.channel);
-  if (!ch || r.channel == "department")
-    return refused(refusal(ErrorKind::invalid, "bad_field", "缴费渠道无效", "channel"));
+  if (!ch || r.channel == "department") return refusal(ErrorKind::invalid, "bad_field", "缴费渠道无效", "channel");
   if (!valid_payer_kind(r.payer_kind) || r.payer_kind == "department")
-    return refused(refusal(ErrorKind::invalid, "bad_field", "缴费人类型无效", "payer_kind"));
+    return refusal(ErrorKind::invalid, "bad_field", "缴费人类型无效", "payer_kind");
   if (r.payer_kind == "family_account" && r.payer_name.empty())
-    return refused(refusal(ErrorKind::invalid, "missing_field", "家庭共济账户缴费须填写账户持有人", "payer_name"));
-  if (r.amount_fen < 0) return refused(refusal(ErrorKind::invalid, "bad_field", "缴费金额不能为负", "amount_fen"));
-  if (r.year < 2000 || r.year > 2199) return refused(refusal(ErrorKind::invalid, "bad_field", "年度无效", "year"));
-  Date day = r.paid_on.value_or(today);
-  if (today < day) return refused(refusal(ErrorKind::invalid, "bad_field", "缴费日期不能晚于今天", "paid_on"));
+    return refusal(ErrorKind::invalid, "missing_field", "家庭共济账户缴费须填写账户持有人", "payer_name");
+  if (r.amount_fen < 0) return refusal(ErrorKind::invalid, "bad_field", "缴费金额不能为负", "amount_fen");
+  if (r.year < 2000 || r.year > 2199) return refusal(ErrorKind::invalid, "bad_field", "年度无效", "year");
+  day = r.paid_on.value_or(today);
+  if (today < day) return refusal(ErrorKind::invalid, "bad_field", "缴费日期不能晚于今天", "paid_on");
   const bool tax_record = r.import_batch != 0 || (r.channel == "tax_hall" && !r.external_txn.empty());
-  if (auto ref = backdate_refusal(actor, r.backdate_reason, day, today, tax_record)) return refused(*ref);
-
+  if (auto ref = backdate_refusal(actor, r.backdate_reason, day, today, tax_record)) return ref;
   // The external transaction id is part of the request (a different one under
   // the same key is a conflict); appended only when present, so the hashes
   // stored before it was compared still match their replays.
-  const std::string hash = request_hash(
-      fmt::format("pay|{}|{}|{}|{}|{}|{}|{}", r.person, r.year, r.amount_fen, r.channel, r.payer_kind, r.payer_name,
-                  day.str()) +
-      (r.external_txn.empty() ? std::string() : "|txn:" + r.external_txn));
+  hash = request_hash(fmt::format("pay|{}|{}|{}|{}|{}|{}|{}", r.person, r.year, r.amount_fen, r.channel,
+                                  r.payer_kind, r.payer_name, day.str()) +
+                      (r.external_txn.empty() ? std::string() : "|txn:" + r.external_txn));
+  return std::nullopt;
+}
+
+}  // namespace
+
+Outcome Ledger::pay(const Actor& actor, const PaymentRequest& r, Date today) {
+  Date day;
+  std::string hash;
+  if (auto ref = pay_precheck(actor, r, today, day, hash)) return refused(*ref);
   return keyed(r.idempotency_key, hash, [&] { return pay_checked(actor, r, day, hash); });
 }
 
 Outcome Ledger::pay_checked(const Actor& actor, const PaymentRequest& r, Date day, const std::string& hash) {
-  const Channel* ch = find_channel(r.channel);
   auto p = std::make_unique<Prepared>();
-  p->actor = actor;
   p->request_hash = hash;
   {
     auto lease = pool_.lease();
     auto& st = *lease;
     if (auto o = replay(st.ledger(), r.idempotency_key, hash, kPaymentKeyConflict)) return *o;  // fast replay
     hook("key_absent");
-    Checked c;
-    Refusal ref;
-    if (!check_person(st, policies_, actor, r.person, r.year, day, true, c, ref, ch)) return refused(ref);
-    if (!check_window(*c.policy, c.a, day, ref)) return refused(ref);
-    if (!c.a.due_known)
-      return refused(refusal(ErrorKind::refused, "due_unknown",
-                             "政策文件未明确该人员的个人缴费金额（需本地配置），暂不能收费：" +
-                                 assessment_reason(*c.policy, c.a)));
-    if (r.amount_fen != c.a.due.fen)
-      return refused(refusal(ErrorKind::refused, "wrong_amount",
-                             fmt::format("缴费金额与应缴金额不符：应缴 {} 元，实收 {} 元", c.a.due.yuan(),
-                                         fen_yuan(r.amount_fen)),
-                             "amount_fen", nlohmann::json{{"expected_fen", c.a.due.fen}}));
-    Row& m = p->main;
-    m.kind = Kind::payment;
-    m.person = c.person.id_number;
-    m.year = r.year;
-    m.enrollment = c.enrollment.id;
-    m.amount_fen = r.amount_fen;
-    m.channel = r.channel;
-    m.payer_kind = r.payer_kind;
-    m.payer_name = r.payer_name;
-    m.idem_key = r.idempotency_key;
-    m.external_txn = r.external_txn;
-    m.collector = actor.username;
-    m.paid_on = day;
-    m.receipt_region = c.policy->region;
-    m.clct_way = std::string(ch->clct_way);
-    m.clct_type = "10";
-    m.policy = c.policy->id;
-    m.import_batch = r.import_batch;
-    m.region = c.enrollment.place;
-    // Department rows for the paid-on-behalf subsidy lines (代缴), same transaction.
-    for (int k = 0; k < c.a.nlines; ++k) {
-      const auto& line = c.a.lines[k];
-      const auto& rule = c.policy->subsidies.at(size_t(line.rule));
-      if (rule.mode != SubsidyMode::paid_on_behalf || line.amount.fen == 0) continue;
-      // The document names no payer for this line: the person's own share is
-      // taken, the 代缴 waits until a payer is configured locally.
-      if (!rule.payers.at(size_t(line.payer)).configured()) continue;
-      Row s = m;
-      s.kind = Kind::subsidy;
-      s.amount_fen = line.amount.fen;
-      s.channel = "department";
-      s.payer_kind = "department";
-      s.payer_name = rule.payers.at(size_t(line.payer)).payer;
-      s.subsidy_mode = "paid_on_behalf";
-      s.idem_key = fmt::format("{}#subsidy{}", r.idempotency_key, k);
-      s.external_txn.clear();
-      s.receipt_region = {};
-      s.clct_way = "06";
-      p->children.push_back(std::move(s));
-    }
-    p->enrollment = c.enrollment.id;
-    p->enroll_from = "registered";
-    p->enroll_to = "paid";
-    p->enroll_paid_on = day;
-    p->audit_action = "payment.create";
-    if (!r.backdate_reason.empty()) p->audit_new = {{"backdate_reason", r.backdate_reason}};
+    if (auto ref = prepare_payment(st, actor, r, day, false, *p)) return refused(*ref);
   }
   hook("prepared");
   return submit(std::move(p));
+}
+
+std::optional<Refusal> Ledger::prepare_payment(store::Store& st, const Actor& actor, const PaymentRequest& r, Date day,
+                                               bool take_due, Prepared& p) {
+  const Channel* ch = find_channel(r.channel);
+  p.actor = actor;
+  Checked c;
+  Refusal ref;
+  if (!check_person(st, policies_, actor, r.person, r.year, day, true, c, ref, ch)) return ref;
+  if (!check_window(*c.policy, c.a, day, ref)) return ref;
+  if (!c.a.due_known)
+    return refusal(ErrorKind::refused, "due_unknown",
+                   "政策文件未明确该人员的个人缴费金额（需本地配置），暂不能收费：" + assessment_reason(*c.policy, c.a));
+  const int64_t amount = take_due ? c.a.due.fen : r.amount_fen;
+  if (amount != c.a.due.fen)
+    return refusal(ErrorKind::refused, "wrong_amount",
+                   fmt::format("缴费金额与应缴金额不符：应缴 {} 元，实收 {} 元", c.a.due.yuan(), fen_yuan(amount)),
+                   "amount_fen", nlohmann::json{{"expected_fen", c.a.due.fen}});
+  Row& m = p.main;
+  m.kind = Kind::payment;
+  m.person = c.person.id_number;
+  m.year = r.year;
+  m.enrollment = c.enrollment.id;
+  m.amount_fen = amount;
+  m.channel = r.channel;
+  m.payer_kind = r.payer_kind;
+  m.payer_name = r.payer_name;
+  m.idem_key = r.idempotency_key;
+  m.external_txn = r.external_txn;
+  m.collector = actor.username;
+  m.paid_on = day;
+  m.receipt_region = c.policy->region;
+  m.clct_way = std::string(ch->clct_way);
+  m.clct_type = "10";
+  m.policy = c.policy->id;
+  m.import_batch = r.import_batch;
+  m.region = c.enrollment.place;
+  // Department rows for the paid-on-behalf subsidy lines (代缴), same transaction.
+  for (int k = 0; k < c.a.nlines; ++k) {
+    const auto& line = c.a.lines[k];
+    const auto& rule = c.policy->subsidies.at(size_t(line.rule));
+    if (rule.mode != SubsidyMode::paid_on_behalf || line.amount.fen == 0) continue;
+    // The document names no payer for this line: the person's own share is
+    // taken, the 代缴 waits until a payer is configured locally.
+    if (!rule.payers.at(size_t(line.payer)).configured()) continue;
+    Row s = m;
+    s.kind = Kind::subsidy;
+    s.amount_fen = line.amount.fen;
+    s.channel = "department";
+    s.payer_kind = "department";
+    s.payer_name = rule.payers.at(size_t(line.payer)).payer;
+    s.subsidy_mode = "paid_on_behalf";
+    s.idem_key = fmt::format("{}#subsidy{}", r.idempotency_key, k);
+    s.external_txn.clear();
+    s.receipt_region = {};
+    s.clct_way = "06";
+    p.children.push_back(std::move(s));
+  }
+  p.enrollment = c.enrollment.id;
+  p.enroll_from = "registered";
+  p.enroll_to = "paid";
+  p.enroll_paid_on = day;
+  p.audit_action = "payment.create";
+  if (!r.backdate_reason.empty()) p.audit_new = {{"backdate_reason", r.backdate_reason}};
+  return std::nullopt;
 }
 
 Outcome Ledger::subsidy(const Actor& actor, const SubsidyRequest& r, Date today) {
@@ -745,6 +854,251 @@ std::vector<Row> Ledger::list(store::Store& st, const Actor& a, const Filter& f,
     scope = f.under;
   }
   return rows(st.ledger().list(f, scope, total));
+}
+
+}  // namespace canbao::ledger
+
+// ------------------------------------------------------- field collection
+
+namespace canbao::ledger {
+
+std::vector<Outcome> Ledger::pay_batch(const Actor& actor, std::span<const PaymentRequest> rs, Date today) {
+  std::vector<Outcome> outs(rs.size());
+  std::vector<Date> days(rs.size());
+  std::vector<std::string> hashes(rs.size());
+  std::vector<size_t> mine, later;
+  std::vector<std::promise<Outcome>> promises(rs.size());
+  {
+    std::lock_guard lk(keys_mu_);
+    for (size_t i = 0; i < rs.size(); ++i) {
+      if (auto ref = pay_precheck(actor, rs[i], today, days[i], hashes[i])) {
+        outs[i] = refused(*ref);
+        continue;
+      }
+      // A key another request holds (or an earlier item of this batch) is
+      // answered after this batch through pay(), which waits for its result.
+      if (pending_.count(rs[i].idempotency_key)) {
+        later.push_back(i);
+        continue;
+      }
+      pending_.emplace(rs[i].idempotency_key, PendingKey{hashes[i], promises[i].get_future().share()});
+      mine.push_back(i);
+    }
+  }
+  // Keys leave the map before their results are published (as in keyed()).
+  auto release = [&](std::exception_ptr err) {
+    {
+      std::lock_guard lk(keys_mu_);
+      for (size_t i : mine) pending_.erase(rs[i].idempotency_key);
+    }
+    for (size_t i : mine) {
+      if (err) promises[i].set_exception(err);
+      else promises[i].set_value(outs[i]);
+    }
+  };
+  try {
+    std::vector<std::unique_ptr<Prepared>> ps;
+    std::vector<size_t> at;
+    {
+      auto lease = pool_.lease();
+      auto& st = *lease;
+      for (size_t i : mine) {
+        if (auto o = replay(st.ledger(), rs[i].idempotency_key, hashes[i], kPaymentKeyConflict)) {
+          outs[i] = std::move(*o);
+          continue;
+        }
+        auto p = std::make_unique<Prepared>();
+        p->request_hash = hashes[i];
+        if (auto ref = prepare_payment(st, actor, rs[i], days[i], false, *p)) {
+          outs[i] = refused(*ref);
+          continue;
+        }
+        ps.push_back(std::move(p));
+        at.push_back(i);
+      }
+    }
+    auto res = submit_unit(std::move(ps), false, true);
+    for (size_t k = 0; k < at.size(); ++k) outs[at[k]] = std::move(res[k]);
+  } catch (...) {
+    release(std::current_exception());
+    throw;
+  }
+  release(nullptr);
+  for (size_t i : later) {
+    try {
+      outs[i] = pay(actor, rs[i], today);
+    } catch (const store::Unavailable&) {
+      outs[i] = refused(refusal(ErrorKind::unavailable, "unavailable", "数据库暂时不可用，未确认记账，请用同一幂等键重试"));
+    }
+  }
+  return outs;
+}
+
+namespace {
+
+// keyed() hands Outcomes between same-key requests; a household's travels
+// packed: its member rows as children, the refused member's ID in row.person.
+Outcome pack(HouseholdOutcome h) {
+  Outcome o;
+  o.ok = h.ok;
+  o.replayed = h.replayed;
+  o.refusal = std::move(h.refusal);
+  o.row.person = std::move(h.failed_member);
+  for (auto& m : h.members) o.children.push_back(std::move(m.row));
+  return o;
+}
+
+HouseholdOutcome unpack(Outcome o) {
+  HouseholdOutcome h;
+  h.ok = o.ok;
+  h.replayed = o.replayed;
+  h.refusal = std::move(o.refusal);
+  h.failed_member = std::move(o.row.person);
+  for (auto& r : o.children) {
+    Outcome m;
+    m.ok = true;
+    m.replayed = o.replayed;
+    m.row = std::move(r);
+    h.members.push_back(std::move(m));
+  }
+  return h;
+}
+
+HouseholdOutcome household_refused(Refusal r, std::string member = {}) {
+  HouseholdOutcome h;
+  h.refusal = std::move(r);
+  h.failed_member = std::move(member);
+  return h;
+}
+
+std::string member_key(const std::string& key, size_t i) { return fmt::format("{}#{}", key, i + 1); }
+
+// The rows a first household request wrote under `key` (members "#1".. in
+// order); nullopt when none, a conflict when written for another request.
+std::optional<HouseholdOutcome> household_replay(store::LedgerStore& ls, const std::string& key,
+                                                 const std::string& hash) {
+  HouseholdOutcome h;
+  for (size_t i = 0;; ++i) {
+    auto o = replay(ls, member_key(key, i), hash, kPaymentKeyConflict);
+    if (!o) break;
+    if (!o->ok) return household_refused(o->refusal);
+    h.members.push_back(std::move(*o));
+  }
+  if (h.members.empty()) return std::nullopt;
+  h.ok = h.replayed = true;
+  return h;
+}
+
+// Whether the member owes `year` inside the actor's scope: an active
+// enrollment still unpaid (registered) at a place the actor may collect for.
+bool owes_here(store::Store& st, const Actor& actor, std::string_view id, int year) {
+  for (const auto& e : st.enrollments_of(id, year))
+    if (e.status == store::EnrollmentStatus::registered && actor.in_scope(e.place)) return true;
+  return false;
+}
+
+}  // namespace
+
+HouseholdOutcome Ledger::pay_household(const Actor& actor, const HouseholdPaymentRequest& r, Date today) {
+  // The members' keys append "#n" to the household's; bound it as pay() does.
+  PaymentRequest probe;
+  probe.idempotency_key = r.idempotency_key.empty() ? std::string() : member_key(r.idempotency_key, 999);
+  probe.person = r.household;
+  probe.year = r.year;
+  probe.channel = r.channel;
+  probe.payer_kind = r.payer_kind;
+  probe.payer_name = r.payer_name;
+  probe.paid_on = r.paid_on;
+  probe.backdate_reason = r.backdate_reason;
+  Date day;
+  std::string unused;
+  if (auto ref = pay_precheck(actor, probe, today, day, unused)) return household_refused(*ref);
+  if (r.household.empty())
+    return household_refused(refusal(ErrorKind::invalid, "missing_field", "缺少户号", "household"));
+  std::vector<std::string> members = r.members;
+  std::sort(members.begin(), members.end());
+  if (std::adjacent_find(members.begin(), members.end()) != members.end())
+    return household_refused(refusal(ErrorKind::invalid, "bad_field", "缴费成员重复", "members"));
+  std::string listed;
+  for (auto& m : members) listed += m + ",";
+  const std::string hash = request_hash(fmt::format("household|{}|{}|{}|{}|{}|{}|{}|{}", r.household, r.year,
+                                                    r.channel, r.payer_kind, r.payer_name, day.str(),
+                                                    members.empty() ? "*" : listed, r.backdate_reason));
+  return unpack(keyed(r.idempotency_key, hash, [&] {
+    HouseholdPaymentRequest sorted = r;
+    sorted.members = members;
+    return pack(household_checked(actor, sorted, day, hash, today));
+  }));
+}
+
+HouseholdOutcome Ledger::household_checked(const Actor& actor, const HouseholdPaymentRequest& r, Date day,
+                                           const std::string& hash, Date today) {
+  std::vector<std::unique_ptr<Prepared>> ps;
+  {
+    auto lease = pool_.lease();
+    auto& st = *lease;
+    if (auto h = household_replay(st.ledger(), r.idempotency_key, hash)) return *h;
+    hook("key_absent");
+    auto hh = st.household(r.household);
+    if (!hh || !actor.in_scope(hh->region))
+      return household_refused(refusal(ErrorKind::not_found, "not_found", "未找到该户（或不在您的管辖范围内）", "household"));
+    std::vector<std::string> paying;
+    const auto all = st.household_members(r.household);
+    for (const auto& m : all)
+      if (r.members.empty() ? owes_here(st, actor, m.id_number, r.year)
+                            : std::binary_search(r.members.begin(), r.members.end(), m.id_number))
+        paying.push_back(m.id_number);
+    if (paying.size() < r.members.size())
+      return household_refused(refusal(ErrorKind::refused, "not_in_household", "所选人员不是该户成员", "members"));
+    if (paying.empty())
+      return household_refused(refusal(ErrorKind::refused, "nothing_due",
+                                       fmt::format("该户 {} 年度没有需要缴费的成员", r.year), "household"));
+    // 不得选择性参保, as for enrollment; a member who owes here but is left
+    // out now counts as missing too (enrolled, not paid).
+    nlohmann::json missing = nlohmann::json::array();
+    std::string list;
+    for (const auto& m : registry::household_status(st, r.household, r.year, paying, today)) {
+      bool out = m.why == registry::Accounted::not_accounted ||
+                 (m.why == registry::Accounted::enrolled && owes_here(st, actor, m.id_number, r.year));
+      if (!out) continue;
+      missing.push_back(mask_id(m.id_number));
+      list += (list.empty() ? "" : "、") + mask_id(m.id_number);
+    }
+    if (!missing.empty())
+      return household_refused(refusal(
+          ErrorKind::refused, "selective_enrollment",
+          fmt::format("须以户为单位整户缴费（不得选择性参保），以下成员本年度既未缴费也无职工医保、异地参保、死亡或高校在校等情形：{}", list),
+          "members", nlohmann::json{{"missing", missing}}));
+    for (size_t i = 0; i < paying.size(); ++i) {
+      PaymentRequest pr;
+      pr.idempotency_key = member_key(r.idempotency_key, i);
+      pr.person = paying[i];
+      pr.year = r.year;
+      pr.channel = r.channel;
+      pr.payer_kind = r.payer_kind;
+      pr.payer_name = r.payer_name;
+      pr.paid_on = day;
+      pr.backdate_reason = r.backdate_reason;
+      auto p = std::make_unique<Prepared>();
+      p->request_hash = hash;
+      if (auto ref = prepare_payment(st, actor, pr, day, true, *p)) return household_refused(*ref, paying[i]);
+      p->audit_new["household"] = r.household;
+      ps.push_back(std::move(p));
+    }
+  }
+  hook("prepared");
+  std::vector<std::string> ids;
+  for (auto& p : ps) ids.push_back(p->main.person);
+  auto outs = submit_unit(std::move(ps), true);
+  // The writer refuses an atomic unit whole: the member it names, the rest "group_aborted".
+  std::optional<size_t> bad;
+  for (size_t i = 0; i < outs.size(); ++i)
+    if (!outs[i].ok && (!bad || outs[*bad].refusal.code == "group_aborted")) bad = i;
+  if (bad) return household_refused(outs[*bad].refusal, ids[*bad]);
+  HouseholdOutcome h;
+  h.ok = true;
+  h.members = std::move(outs);
+  return h;
 }
 
 }  // namespace canbao::ledger

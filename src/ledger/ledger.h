@@ -77,6 +77,14 @@ class Ledger {
   // store::Unavailable when the database stayed unreachable (nothing written
   // by this call; retry with the same idempotency key).
   Outcome pay(const Actor& a, const PaymentRequest& r, Date today);
+  // Many payments at once (the offline queue's sync, a school class): each is
+  // checked and answered as pay() would alone, all accepted ones go to the
+  // writer together and are made durable by one commit before any answer.
+  // Outcomes in request order.
+  std::vector<Outcome> pay_batch(const Actor& a, std::span<const PaymentRequest> rs, Date today);
+  // 整户缴费 (requests.h): all members in one transaction or nothing; the
+  // whole-household rule as for enrollment (registry::household_status).
+  HouseholdOutcome pay_household(const Actor& a, const HouseholdPaymentRequest& r, Date today);
   Outcome subsidy(const Actor& a, const SubsidyRequest& r, Date today);
   Outcome reverse(const Actor& a, int64_t payment_id, const std::string& reason, const std::string& key,
                   Date today);
@@ -105,12 +113,31 @@ class Ledger {
   };
   Stats stats() const { return {batches_.load(), writes_.load(), apply_us_.load(), commit_us_.load()}; }
 
-  struct Prepared;  // a checked write waiting for the writer
+  struct Prepared;    // a checked write waiting for the writer
+  struct BatchReads;  // what the writer reads once per transaction
 
  private:
+  // A unit: one write, or a batch / household queued together (never split).
+  struct Unit {
+    std::vector<std::unique_ptr<Prepared>> items;
+    bool atomic = false;
+  };
   Outcome submit(std::unique_ptr<Prepared> p);
+  // Queues `ps` as one unit the writer never splits across transactions;
+  // `atomic`: all written or none (one refusal refuses the whole unit).
+  // `unavailable_as_refusal`: a write the store never acknowledged answers an
+  // "unavailable" refusal instead of throwing store::Unavailable.
+  std::vector<Outcome> submit_unit(std::vector<std::unique_ptr<Prepared>> ps, bool atomic,
+                                   bool unavailable_as_refusal = false);
+  // The prepare phase of one payment on the caller's connection: checks and
+  // the rows to write into `p`. `take_due`: the amount is the assessed due
+  // (household payments), not checked against r.amount_fen.
+  std::optional<Refusal> prepare_payment(store::Store& st, const Actor& a, const PaymentRequest& r, Date day,
+                                         bool take_due, Prepared& p);
+  HouseholdOutcome household_checked(const Actor& a, const HouseholdPaymentRequest& r, Date day,
+                                     const std::string& hash, Date today);
   void writer_loop();
-  void apply_batch(std::vector<std::unique_ptr<Prepared>>& batch);
+  void apply_batch(std::vector<Unit>& units);
   // Runs one writer transaction (`body` opens, applies and commits it). On
   // store::Unavailable the transaction is lost whole: reconnect the writer and
   // run `body` again, until `deadline`. Returns false when the store stayed
@@ -121,6 +148,9 @@ class Ledger {
   // enrollment reads, per-row inserts with cached statements, one
   // multi-row audit insert. Throws on a store error (the caller rolls back).
   void apply_items(std::span<Prepared* const> items, std::span<Outcome> outs);
+  // An atomic unit inside apply_items: replayed whole, refused whole or written whole.
+  void apply_atomic(store::LedgerStore& ls, std::span<Prepared* const> items, std::span<Outcome> outs,
+                    BatchReads& b, std::vector<store::AuditEntry>& audits, const std::string& now);
   void assign_receipt(store::LedgerStore& ls, Row& m);  // next number of m's (receipt region, year)
   // The idempotency key decides first and last: while one request with `key`
   // is being checked or committed, every other request with the same key
@@ -146,7 +176,7 @@ class Ledger {
   std::map<std::pair<int64_t, int>, int64_t> next_seq_;  // (receipt region, year) → next
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::unique_ptr<Prepared>> queue_;
+  std::deque<Unit> queue_;
   bool stopping_ = false;
   std::thread writer_;
   std::atomic<int64_t> batches_{0}, writes_{0}, apply_us_{0}, commit_us_{0};

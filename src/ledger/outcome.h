@@ -27,4 +27,14 @@ struct Outcome {
   Refusal refusal;
 };
 
+// A whole-household payment: every member's outcome (ok) or none written and
+// the one member's refusal (or the household's own, e.g. selective_enrollment).
+struct HouseholdOutcome {
+  bool ok = false;
+  bool replayed = false;
+  std::vector<Outcome> members;  // in member order, each ok
+  Refusal refusal;
+  std::string failed_member;  // full ID of the member refused; empty: the household as a whole
+};
+
 }  // namespace canbao::ledger

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/date.h"
 
@@ -33,6 +34,22 @@ struct SubsidyRequest {
   std::string mode = "paid_on_behalf";
   std::optional<Date> paid_on;
   std::string backdate_reason;
+};
+
+// 整户缴费: every listed member (empty: every member who owes `year` inside
+// the actor's scope) pays their assessed due, all in one transaction or none.
+// Member rows carry the keys "<key>#<n>" (n = 1.. in member order), so a
+// replay finds exactly the rows the first request wrote.
+struct HouseholdPaymentRequest {
+  std::string idempotency_key;
+  std::string household;
+  int year = 0;
+  std::string channel;
+  std::string payer_kind = "self";
+  std::string payer_name;
+  std::optional<Date> paid_on;
+  std::string backdate_reason;
+  std::vector<std::string> members;  // full ID numbers
 };
 
 }  // namespace canbao::ledger

@@ -138,5 +138,8 @@ void add_import_routes(Api& api);    // routes_imports.cc: uploads, batches, tem
 void add_audit_routes(Api& api);     // routes_audit.cc: the audit log
 void add_campaign_routes(Api& api);  // routes_campaign.cc: progress, reports, lists, notices, funds, reconciliations
 void add_policy_routes(Api& api);    // routes_policy.cc: policies, diff, what-if
+void add_collect_routes(Api& api);   // routes_collect.cc: whole-household payment, batch payments
+void add_household_routes(Api& api); // routes_households.cc: dues, search, the collector's offline cache, contacts
+void add_daily_routes(Api& api);     // routes_daily.cc: the daily handover (日结), ledger export
 
 }  // namespace canbao::server

@@ -17,6 +17,7 @@
 #include "ledger/pool.h"
 #include "registry/facts_builder.h"
 #include "registry/import.h"
+#include "registry/regions.h"
 #include "registry/rules.h"
 #include "server/auth.h"
 
@@ -25,17 +26,36 @@ namespace canbao::server {
 namespace {
 const RegionCode kGuichi = *RegionCode::parse("341702");
 
+// Task units the document (附件2) names otherwise than the division table.
+const std::map<std::string, std::string> kUnitAliases = {{"经济开发区", "池州经济技术开发区"}};
+// 高校 is a unit without a place: university students are counted by their
+// school, not their village. The demo enrolls them at the school — the county's
+// own code, as no village holds a university (池州学院 and the others lie in
+// 贵池区) — and the progress tree (campaign/progress.cc) routes the counts
+// written at a parent's own code to its one code-less unit, so 高校 shows
+// exactly the students enrolled at school.
+constexpr std::string_view kUniversities = "高校";
+
 struct DemoRegions {
   RegionCode township, village;
 };
 
+// The demo collector works the village with the most residents (the first
+// such village in code order), and the township user its township: real NBS
+// villages differ a lot in size, and a collector whose village has a handful
+// of people would show an empty campaign.
 DemoRegions first_regions(store::Store& st) {
   DemoRegions d;
+  int64_t most = -1;
   for (auto& r : st.regions_under(kGuichi)) {
-    if (d.township.empty() && r.code.level() == RegionCode::township) d.township = r.code;
-    if (!d.township.empty() && d.village.empty() && r.code.level() == RegionCode::village && r.code.inside(d.township))
+    if (r.code.level() != RegionCode::village) continue;
+    int64_t n = st.count_persons(r.code);
+    if (n > most) {
+      most = n;
       d.village = r.code;
+    }
   }
+  if (!d.village.empty()) d.township = d.village.parent().value_or(RegionCode());
   return d;
 }
 
@@ -50,89 +70,114 @@ std::vector<DemoUser> users_for(const DemoRegions& d) {
   };
 }
 
+const Policy& guichi_policy(const ledger::PolicySet& policies, const std::string& dir) {
+  const Policy* found = nullptr;
+  for (const auto& p : policies.all())
+    if (p.region == kGuichi && !p.targets.empty() && (!found || p.year > found->year)) found = &p;
+  if (!found) throw std::runtime_error("demo: 在 " + dir + " 下找不到贵池区（341702）含任务表的政策文件");
+  return *found;
+}
+
+Date collection_open(const Policy& p) {
+  if (p.windows.empty()) throw std::runtime_error("demo: 政策 " + p.id + " 没有缴费期");
+  return p.windows.front().open;
+}
+
 using Say = std::function<void(const std::string&)>;
 // Household id → its members, as the roster import left them.
 using Households = std::map<std::string, std::vector<store::Person>>;
 
-// 1. A generated roster of the demo's size, imported as the CLI would.
-void load_roster(ledger::StorePool& pool, const DemoOptions& o, const Say& say) {
+// 贵池's townships (街道, 镇, 开发区 units) and their villages as the division table names them.
+struct Places {
+  std::map<RegionCode, std::string> towns;
+  std::map<RegionCode, std::vector<RegionCode>> villages;  // township → its villages and communities
+};
+
+// 1. The division table, then 贵池's places read back from it.
+Places load_places(ledger::StorePool& pool, const DemoOptions& o, const Say& say) {
+  auto l = pool.lease();
+  auto r = registry::import_regions(*l, o.regions_file);
+  if (!r.ok())
+    throw std::runtime_error(fmt::format("demo: 区划代码表 {} 第 {} 行：{}", o.regions_file, r.problems[0].row,
+                                         r.problems[0].reason));
+  Places p;
+  for (auto& reg : l->regions_under(kGuichi)) {
+    if (reg.code.level() == RegionCode::township) p.towns[reg.code] = reg.name;
+    if (reg.code.level() == RegionCode::village) p.villages[reg.code.at_level(RegionCode::township)].push_back(reg.code);
+  }
+  if (p.towns.empty()) throw std::runtime_error("demo: 区划代码表 " + o.regions_file + " 中没有贵池区（341702）的乡镇");
+  say(fmt::format("区划代码 {} 条（贵池区 {} 个乡镇街道及园区）", r.written, p.towns.size()));
+  return p;
+}
+
+// The region of a task unit: the township of that name (or of its alias);
+// the county's own code for 高校; an unknown name stops the demo rather than
+// leaving a unit on the county code at 0%.
+RegionCode unit_region(const Places& places, const std::string& unit) {
+  if (unit == kUniversities) return kGuichi;
+  auto alias = kUnitAliases.find(unit);
+  const std::string& name = alias == kUnitAliases.end() ? unit : alias->second;
+  for (auto& [code, n] : places.towns)
+    if (n == name) return code;
+  throw std::runtime_error("demo: 任务单位“" + unit + "”在区划代码表中找不到对应的乡镇（街道）");
+}
+
+// 2. A generated roster of the demo's size living in the real villages, each
+// township's people in proportion to its task number, imported as the CLI would.
+void load_roster(ledger::StorePool& pool, const DemoOptions& o, const Policy& guichi, const Places& places,
+                 Date today, const Say& say) {
+  io::GenOptions g = io::gen_options_for(guichi, o.persons, o.seed, 0.0);
+  for (auto& t : guichi.targets) {
+    RegionCode town = unit_region(places, t.unit);
+    auto vs = places.villages.find(town);
+    if (town == kGuichi || vs == places.villages.end()) continue;
+    for (auto& v : vs->second) g.villages.push_back({v, uint64_t(t.target) * 1000 / vs->second.size()});
+  }
   // Generated in memory and imported as an upload would be: the same reader, no file on disk.
   std::ostringstream out;
-  io::GenOptions g;
-  g.region = kGuichi;
-  g.year = 2024;
-  g.persons = o.persons;
-  g.seed = o.seed;
-  g.window_open = Date::from_ymd(2023, 9, 10);
-  g.window_close = Date::from_ymd(2023, 12, 31);
   io::generate_roster(g, out);
   say(fmt::format("生成 {} 人花名册", o.persons));
   auto l = pool.lease();
   registry::ImportOptions io;
   io.actor = "demo";
-  io.today = o.today;
+  io.today = today;
   io.mode = registry::ImportMode::partial;
   auto r = registry::import_roster(*l, registry::ImportFile{"demo.csv", std::move(out).str()}, io);
   say(fmt::format("导入花名册：{} 行写入，{} 行拒绝", r.rows_written, r.rows_rejected));
 }
 
-// 2. Division codes and targets (township names from the document's target
-// table); returns the households the roster formed.
-Households regions_and_targets(ledger::StorePool& pool, const DemoOptions& o, const Policy& guichi, const Say& say) {
-  std::set<RegionCode> villages, towns;
+// 3. The document's targets on their regions (scaled to the demo's size);
+// returns the households the roster formed.
+Households targets(ledger::StorePool& pool, const DemoOptions& o, const Policy& guichi, const Places& places,
+                   const Say& say) {
   Households households;
   auto l = pool.lease();
   l->scan_persons(kGuichi, 5000, [&](std::span<const store::Person> ps) {
-    for (auto& p : ps) {
-      households[p.household].push_back(p);
-      if (p.hukou.level() == RegionCode::village) {
-        villages.insert(p.hukou);
-        towns.insert(p.hukou.at_level(RegionCode::township));
-      }
-    }
+    for (auto& p : ps) households[p.household].push_back(p);
   });
-  std::vector<store::Region> regs = {{*RegionCode::parse("34"), "安徽省"}, {*RegionCode::parse("3417"), "池州市"},
-                                     {kGuichi, "贵池区"}};
-  std::vector<std::string> names;
-  for (auto& t : guichi.targets)
-    if (t.unit != "经济开发区" && t.unit != "高校") names.push_back(t.unit);
-  std::map<RegionCode, std::string> town_name;
-  size_t k = 0;
-  for (auto& t : towns) {
-    town_name[t] = k < names.size() ? names[k] : fmt::format("第{}乡镇", k + 1);
-    regs.push_back({t, town_name[t]});
-    ++k;
-  }
-  std::map<RegionCode, int> nvill;
-  for (auto& v : villages) {
-    auto t = v.at_level(RegionCode::township);
-    int n = ++nvill[t];
-    bool street = town_name[t].find("街道") != std::string::npos;
-    regs.push_back({v, fmt::format("{}{}{}", town_name[t], n, street ? "社区" : "村")});
-  }
-  l->put_regions(regs);
-  // Targets scaled to the demo's size (the document's numbers are for 510,000 persons).
   std::vector<store::Target> ts;
-  double scale = double(o.persons) / 510000.0;
+  int64_t total = 0;
+  for (auto& t : guichi.targets) total += t.target;
+  double scale = total ? double(o.persons) / double(total) : 0;
   for (auto& t : guichi.targets) {
     store::Target x;
-    x.year = 2024;
+    x.year = guichi.year;
     x.unit = t.unit;
     x.target = std::max<int64_t>(1, int64_t(double(t.target) * scale + 0.5));
-    x.region = kGuichi;
-    for (auto& [code, name] : town_name)
-      if (name == t.unit) x.region = code;
+    x.region = unit_region(places, t.unit);
     ts.push_back(x);
   }
   l->put_targets(ts);
-  say(fmt::format("区划 {} 个乡镇、{} 个村（社区），任务数 {} 条", towns.size(), villages.size(), ts.size()));
+  say(fmt::format("任务数 {} 条（按名称对应到区划）", ts.size()));
   return households;
 }
 
-// 3. Enrollment by whole household; a household the rules refuse is left
-// for the collectors.
-void enroll_households(ledger::StorePool& pool, const Households& households, const DemoOptions& o, const Say& say) {
-  int64_t enrolled = 0;
+// 4. Enrollment by whole household (a household the rules refuse is left
+// for the collectors); its university students at their school (高校).
+void enroll_households(ledger::StorePool& pool, const Households& households, const Policy& guichi, Date today,
+                       const Say& say) {
+  int64_t enrolled = 0, at_school = 0;
+  const Date open = collection_open(guichi);
   {
     auto l = pool.lease();
     l->set_bulk_mode(true);
@@ -140,23 +185,26 @@ void enroll_households(ledger::StorePool& pool, const Households& households, co
       if (hh.empty()) continue;
       auto h = l->household(hh);
       if (!h || !h->region.inside(kGuichi)) continue;
-      std::vector<std::string> ids;
-      for (auto& m : registry::household_status(*l, hh, 2024, {}, o.today))
+      std::vector<std::string> ids, students;
+      for (auto& m : registry::household_status(*l, hh, guichi.year, {}, today)) {
         if (m.why == registry::Accounted::not_accounted) ids.push_back(m.id_number);
-      if (ids.empty()) continue;
-      registry::EnrollRequest er{hh, ids, 2024, h->region, Date::from_ymd(2023, 9, 10), "demo"};
+        if (m.why == registry::Accounted::university_student) students.push_back(m.id_number);
+      }
       try {
-        enrolled += int64_t(registry::enroll_household(*l, er).size());
+        if (!ids.empty())
+          enrolled += int64_t(registry::enroll_household(*l, {hh, ids, guichi.year, h->region, open, "demo"}).size());
+        if (!students.empty())
+          at_school += int64_t(registry::enroll_household(*l, {hh, students, guichi.year, kGuichi, open, "demo"}).size());
       } catch (const registry::RegistryError& e) {
         // leave the household for the collectors
       }
     }
     l->set_bulk_mode(false);
   }
-  say(fmt::format("参保登记 {} 人", enrolled));
+  say(fmt::format("参保登记 {} 人（其中高校在校参保 {} 人）", enrolled + at_school, at_school));
 }
 
-// 4. The demo users with their known passwords (no change required).
+// 5. The demo users with their known passwords (no change required).
 void create_users(ledger::StorePool& pool, const std::vector<DemoUser>& users) {
   auto l = pool.lease();
   for (auto& u : users) {
@@ -171,24 +219,28 @@ void create_users(ledger::StorePool& pool, const std::vector<DemoUser>& users) {
 }
 
 // The payments a share of households make, each member's due on a random
-// day of the window (persons the policy would refuse on that day are skipped).
+// day of the window (persons the policy would refuse on that day are skipped);
+// students enrolled at school pay through it.
 std::vector<ledger::PaymentRequest> demo_payment_requests(ledger::StorePool& pool, const ledger::PolicySet& policies,
-                                                          const Households& households, const DemoOptions& o) {
+                                                          const Policy& guichi, const Households& households,
+                                                          const DemoOptions& o, Date today) {
   std::vector<ledger::PaymentRequest> reqs;
   std::mt19937_64 rng(o.seed);
   std::uniform_real_distribution<double> u01(0, 1);
-  int span = o.today.days - Date::from_ymd(2023, 9, 10).days;
+  const Date open = collection_open(guichi);
+  const int year = guichi.year;
+  int span = std::max(0, today.days - open.days);
   auto l = pool.lease();
   for (auto& [hh, members] : households) {
     if (u01(rng) >= o.paid_share) continue;
-    Date day = Date::from_ymd(2023, 9, 10).plus_days(int(rng() % uint64_t(span + 1)));
+    Date day = open.plus_days(int(rng() % uint64_t(span + 1)));
     for (auto& p : members) {
-      auto enr = l->enrollments_of(p.id_number, 2024);
+      auto enr = l->enrollments_of(p.id_number, year);
       if (enr.empty() || enr[0].status != store::EnrollmentStatus::registered) continue;
-      const Policy* pol = policies.find(enr[0].place, 2024);
+      const Policy* pol = policies.find(enr[0].place, year);
       if (!pol) continue;
       registry::FactsChunk fc;
-      registry::fill_facts(*l, {p}, 2024, fc);
+      registry::fill_facts(*l, {p}, year, fc);
       auto f = fc.facts.at(0);
       f.has_paid_on = true;
       f.paid_on = day;
@@ -198,10 +250,14 @@ std::vector<ledger::PaymentRequest> demo_payment_requests(ledger::StorePool& poo
       ledger::PaymentRequest r;
       r.idempotency_key = fmt::format("demo-{}", reqs.size() + 1);
       r.person = p.id_number;
-      r.year = 2024;
+      r.year = year;
       r.amount_fen = a.due.fen;
       static const char* chans[] = {"wechat", "village_collector", "alipay", "tax_hall", "app", "bank"};
       r.channel = chans[rng() % 6];
+      if (enr[0].place == kGuichi) {
+        r.channel = "school";
+        r.payer_kind = "school";
+      }
       r.paid_on = day;
       reqs.push_back(r);
     }
@@ -209,27 +265,45 @@ std::vector<ledger::PaymentRequest> demo_payment_requests(ledger::StorePool& poo
   return reqs;
 }
 
-// 5. Payments through the ledger (group commit, receipts, subsidy rows),
-// from 16 threads as collectors would send them.
-void pay_some_households(ledger::StorePool& pool, const ledger::PolicySet& policies, const Households& households,
-                         const DemoOptions& o, const Say& say) {
+// 6. Payments through the ledger (group commit, receipts, subsidy rows),
+// from 16 threads as collectors would send them; what cun01's village pays
+// through a channel a collector may take is recorded as cun01's, so the
+// demo's collector has a 日结 (daily handover) of their own.
+void pay_some_households(ledger::StorePool& pool, const ledger::PolicySet& policies, const Policy& guichi,
+                         const Households& households, const DemoOptions& o, Date today, const DemoRegions& d,
+                         const Say& say) {
   ledger::Ledger led(pool, policies);
   // Built with its own lease, given back before paying.
-  std::vector<ledger::PaymentRequest> reqs = demo_payment_requests(pool, policies, households, o);
+  std::vector<ledger::PaymentRequest> reqs = demo_payment_requests(pool, policies, guichi, households, o, today);
+  std::map<std::string, RegionCode> place;
+  {
+    auto l = pool.lease();
+    for (auto& r : reqs)
+      if (auto p = l->person(r.person)) place[r.person] = p->hukou;
+  }
   std::vector<std::thread> ts;
   std::atomic<int64_t> ok{0};
   const size_t n = 16;
-  ledger::Actor actor{"demo", "admin", kGuichi, ""};
+  const ledger::Actor bureau{"demo", "admin", kGuichi, ""};
+  const ledger::Actor collector{"cun01", "village", d.village, ""};
   for (size_t k = 0; k < n; ++k)
     ts.emplace_back([&, k] {
-      for (size_t i = k; i < reqs.size(); i += n)
-        if (led.pay(actor, reqs[i], o.today).ok) ++ok;
+      for (size_t i = k; i < reqs.size(); i += n) {
+        auto at = place.find(reqs[i].person);  // read-only here: shared by the threads
+        bool own = at != place.end() && at->second == d.village && role_channel("village", reqs[i].channel);
+        if (led.pay(own ? collector : bureau, reqs[i], today).ok) ++ok;
+      }
     });
   for (auto& t : ts) t.join();
   say(fmt::format("缴费 {} 笔（含缴费凭证和代缴资助记录）", ok.load()));
 }
 
 }  // namespace
+
+Date demo_today(const std::string& policies_dir) {
+  auto policies = ledger::PolicySet::load_dir(policies_dir);
+  return collection_open(guichi_policy(policies, policies_dir)).plus_days(7 * 10 + 1);
+}
 
 std::vector<DemoUser> build_demo(const DemoOptions& o, bool verbose) {
   Say say = [&](const std::string& s) {
@@ -241,12 +315,13 @@ std::vector<DemoUser> build_demo(const DemoOptions& o, bool verbose) {
     if (find_user(*l, std::string_view("admin"))) return users_for(first_regions(*l));
   }
   auto policies = ledger::PolicySet::load_dir(o.policies_dir);
-  const Policy* guichi = policies.find(kGuichi, 2024);
-  if (!guichi) throw std::runtime_error("demo: policies/2024/guichi.toml not found under " + o.policies_dir);
+  const Policy& guichi = guichi_policy(policies, o.policies_dir);
+  const Date today = o.today ? *o.today : collection_open(guichi).plus_days(7 * 10 + 1);
 
-  load_roster(pool, o, say);
-  Households households = regions_and_targets(pool, o, *guichi, say);
-  enroll_households(pool, households, o, say);
+  Places places = load_places(pool, o, say);
+  load_roster(pool, o, guichi, places, today, say);
+  Households households = targets(pool, o, guichi, places, say);
+  enroll_households(pool, households, guichi, today, say);
   DemoRegions d;
   {
     auto l = pool.lease();
@@ -254,7 +329,7 @@ std::vector<DemoUser> build_demo(const DemoOptions& o, bool verbose) {
   }
   auto users = users_for(d);
   create_users(pool, users);
-  pay_some_households(pool, policies, households, o, say);
+  pay_some_households(pool, policies, guichi, households, o, today, d, say);
   return users;
 }
 

@@ -38,6 +38,20 @@ std::string_view list_title(const std::string& k) {
   return "新生儿未参保";
 }
 
+// The unpaid list as an SMS batch: the phones are in full (that is what the
+// county's SMS platform needs), so the export is an unmasked read and audited.
+void send_sms(Api& api, Ctx& c, store::Store& st, const campaign::MobilisationLists& m, RegionCode scope, int year) {
+  Api::need(c, "unmask");
+  auto rows = campaign::sms_rows(st, api.policies, m);
+  auto tx = st.transaction();
+  st.audit({"", c.actor.username, "list.sms_export", "mobilisation_list", "unpaid", "",
+            json{{"year", year}, {"scope", scope.str()}, {"format", "sms"}, {"rows", int64_t(rows.size())}}.dump(),
+            scope});
+  tx.commit();
+  Api::send_xlsx(c, fmt::format("未缴费短信提醒-{}-{}.xlsx", scope.str(), year),
+                 [&](const std::string& p) { campaign::write_sms_xlsx(rows, p); });
+}
+
 }  // namespace
 
 void add_list_routes(Api& api) {
@@ -49,7 +63,9 @@ void add_list_routes(Api& api) {
     if (!role_may(c.actor.role, "read.payments") &&
         !(kind == "subsidised_unenrolled" && role_may(c.actor.role, "read.subsidy")))
       fail(403, "forbidden", "您的角色无权进行此操作");
-    bool unmask = Api::qp(c, "unmask") == "1";
+    bool sms = Api::qp(c, "format") == "sms";
+    if (sms && kind != "unpaid") fail(400, "bad_field", "仅未缴费名单可导出短信提醒（format=sms）", "format");
+    bool unmask = Api::qp(c, "unmask") == "1" && !sms;
     if (unmask) Api::need(c, "unmask");
     int year = api.year_of(c);
     RegionCode scope = api.scoped_region(c, "village", year);
@@ -61,6 +77,7 @@ void add_list_routes(Api& api) {
     o.scope = scope;
     o.today = api.today();
     auto m = campaign::mobilisation_lists(*l, api.policies, o);
+    if (sms) return send_sms(api, c, *l, m, scope, year);
     const auto& all = rows_of(m, kind);
     int64_t total = int64_t(all.size());
     if (unmask) {

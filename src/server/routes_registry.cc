@@ -283,7 +283,7 @@ void add_person_routes(Api& api) {
   });
 }
 
-void add_household_routes(Api& api) {
+void add_household_member_routes(Api& api) {
   // Newborn registration (新生儿登记): the person joins the household; when
   // another member is actively enrolled for the year the newborn is enrolled
   // at the same place in the same transaction.
@@ -437,7 +437,7 @@ void add_enrollment_routes(Api& api) {
 
 void add_registry_routes(Api& api) {
   add_person_routes(api);
-  add_household_routes(api);
+  add_household_member_routes(api);
   add_enrollment_routes(api);
 }
 

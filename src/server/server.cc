@@ -87,6 +87,9 @@ struct Server::Impl : Api {
 
     add_user_routes(*this);
     add_registry_routes(*this);
+    add_collect_routes(*this);  // before add_payment_routes: /payments/batch is not a payment id
+    add_household_routes(*this);
+    add_daily_routes(*this);
     add_payment_routes(*this);
     add_import_routes(*this);
     add_audit_routes(*this);

@@ -31,9 +31,11 @@ struct ServerOptions {
   int login_failures = 5;           // failed logins per 15 minutes before 429
   // How many days before today a payment a person enters may be dated, per
   // role (default for roles not listed). It also bounds how late an offline
-  // payment may sync with its collection day. Older: admin with a reason.
+  // payment may sync with its collection day, so the collecting roles get a
+  // week: a collector in a 嘎查 without signal syncs when back in town, and
+  // the daily handover is settled weekly at the latest. Older: admin with a reason.
   int backdate_days_default = 3;
-  std::map<std::string, int> backdate_days;
+  std::map<std::string, int> backdate_days = {{"village", 7}, {"township", 7}};
   bool secure_cookies = false;      // session cookie marked Secure (behind a TLS proxy)
   // Uploads read at once (imports, reconciliation files); more answer 429.
   // Each may inflate a workbook, so this bounds the memory they can take.

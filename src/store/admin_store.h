@@ -52,6 +52,14 @@ struct PersonPage {
   std::vector<PersonListRow> rows;
 };
 
+// The collectors' household search (issue 14): households with a member that
+// `persons` matches (scope and text tests as find_persons; status ignored),
+// or, when `household_id` is set, also the household with exactly that 户号.
+struct HouseholdPage {
+  int64_t total = 0;               // every matching household
+  std::vector<std::string> ids;    // this page, ordered by 户号
+};
+
 // The audit page's filter: every set field must match exactly (`from`: at or after).
 struct AuditFilter {
   RegionCode scope;  // empty: everywhere
@@ -79,6 +87,10 @@ class AdminStore {
   // One page of the person search, ordered by region, household and ID
   // number; an empty page when offset is past the end.
   virtual PersonPage find_persons(const PersonFilter& f, int64_t offset, int64_t limit) = 0;
+  virtual HouseholdPage find_households(const PersonFilter& persons, std::string_view household_id, int64_t offset,
+                                        int64_t limit) = 0;
+  // Households registered in `region` (a village), by 户号, with their phones.
+  virtual std::vector<Household> households_in(RegionCode region) = 0;
 
   // Import batches whose region lies in scope, newest first (report_json left
   // empty: the list does not show it).

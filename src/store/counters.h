@@ -7,7 +7,8 @@
 // them (CampaignStore's recount) is rendered from it, so an incremental
 // trigger and a recount cannot drift apart. Migration 3 is applied history:
 // its rendered text must stay byte-for-byte what it was
-// (tests/store/counters_test.cc holds the original text).
+// (tests/store/fixtures/migration3*.sql hold the original text,
+// tests/store/counters_test.cc compares).
 #pragma once
 #include <array>
 #include <cstdint>

@@ -14,26 +14,22 @@ namespace canbao::store::detail {
 SqlStore::SqlStore() = default;
 SqlStore::~SqlStore() = default;
 
-LedgerStore& SqlStore::ledger() {
-  if (!ledger_) ledger_ = make_ledger_store(*this);
-  return *ledger_;
+namespace {
+
+// The store in `slot`, made by `make` over `s` on first use.
+template <class T>
+T& made(std::unique_ptr<T>& slot, std::unique_ptr<T> (*make)(SqlStore&), SqlStore& s) {
+  if (!slot) slot = make(s);
+  return *slot;
 }
-CampaignStore& SqlStore::campaign() {
-  if (!campaign_) campaign_ = make_campaign_store(*this);
-  return *campaign_;
-}
-ReconcileStore& SqlStore::reconcile() {
-  if (!reconcile_) reconcile_ = make_reconcile_store(*this);
-  return *reconcile_;
-}
-AuthStore& SqlStore::auth() {
-  if (!auth_) auth_ = make_auth_store(*this);
-  return *auth_;
-}
-AdminStore& SqlStore::admin() {
-  if (!admin_) admin_ = make_admin_store(*this);
-  return *admin_;
-}
+
+}  // namespace
+
+LedgerStore& SqlStore::ledger() { return made(ledger_, make_ledger_store, *this); }
+CampaignStore& SqlStore::campaign() { return made(campaign_, make_campaign_store, *this); }
+ReconcileStore& SqlStore::reconcile() { return made(reconcile_, make_reconcile_store, *this); }
+AuthStore& SqlStore::auth() { return made(auth_, make_auth_store, *this); }
+AdminStore& SqlStore::admin() { return made(admin_, make_admin_store, *this); }
 
 std::string SqlStore::server_key(std::string_view name) {
   std::string hexkey;

@@ -121,3 +121,24 @@ class LedgerStore {
 };
 
 }  // namespace canbao::store
+
+// ---------------------------------------------------------------------------
+// Daily handover (日结): kept as free functions beside LedgerStore (not
+// methods of it) so this block stays apart from the writer's interface.
+namespace canbao::store {
+
+// One row of a collector's day. `cash_collector` is whose cash the row moves:
+// for a payment its collector, for a reversal the collector of the payment it
+// reverses — a refund comes out of the cash that collector holds, whoever
+// keyed the reversal.
+struct CollectedRow {
+  Payment row;
+  std::string cash_collector;
+};
+
+// The self-paid rows (kind payment) dated `day` inside `scope` and the
+// reversals of such rows dated `day`, of `collector` (empty: every collector),
+// by id.
+std::vector<CollectedRow> collected_on(Store& st, Date day, RegionCode scope, std::string_view collector);
+
+}  // namespace canbao::store

@@ -441,6 +441,12 @@ constexpr std::string_view kV6 = R"SQL(
 ALTER TABLE persons ADD COLUMN school_region BIGINT;
 )SQL";
 
+// Version 7: a household's contact phone (issue 14, 贵池 五(二) 未缴费提醒):
+// optional, set by the collector, never by a roster import.
+constexpr std::string_view kV7 = R"SQL(
+ALTER TABLE households ADD COLUMN phone TEXT;
+)SQL";
+
 const std::vector<Migration> kMigrations = {
     {1, "registry: regions, households, persons, categories, enrollments, subsidy lists, "
         "employee roster, targets, import batches, audit log", kV1},
@@ -451,6 +457,7 @@ const std::vector<Migration> kMigrations = {
         "assessments", kV4, kV4Sqlite, kV4Postgres},
     {5, "server: sessions (token hash, CSRF token, idle expiry) shared by every server", kV5},
     {6, "registry: persons.school_region (学校所在地)", kV6},
+    {7, "registry: households.phone (联系电话 for reminders)", kV7},
 };
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {

@@ -12,6 +12,9 @@ class SqlAdminStore final : public AdminStore {
   explicit SqlAdminStore(SqlStore& s) : s_(s) {}
 
   PersonPage find_persons(const PersonFilter& f, int64_t offset, int64_t limit) override;
+  HouseholdPage find_households(const PersonFilter& persons, std::string_view household_id, int64_t offset,
+                                int64_t limit) override;
+  std::vector<Household> households_in(RegionCode region) override;
   std::vector<ImportBatch> import_batches(RegionCode scope, int64_t offset, int64_t limit) override;
   std::optional<ImportBatch> import_batch(int64_t id, RegionCode scope) override;
   std::optional<std::string> import_report(int64_t id, RegionCode scope) override;
@@ -100,6 +103,45 @@ PersonPage SqlAdminStore::find_persons(const PersonFilter& f, int64_t offset, in
                       page.rows.push_back(std::move(r));
                     });
   return page;
+}
+
+HouseholdPage SqlAdminStore::find_households(const PersonFilter& f, std::string_view household_id, int64_t offset,
+                                             int64_t limit) {
+  auto [lo, hi] = region_range(f.scope);
+  std::string where =
+      "WHERE p.household IS NOT NULL AND (p.region BETWEEN ? AND ? OR e.place_region BETWEEN ? AND ?)";
+  std::vector<Param> ps = {f.year, lo, hi, lo, hi};
+  std::string texts, tw;
+  person_text_where(f, texts, tw, ps);
+  if (!household_id.empty()) {
+    // The text tests come as " AND (…)"; a 户号 is one more alternative.
+    std::string alt = tw.empty() ? std::string("1 = 0") : tw.substr(5);
+    tw = " AND (" + alt + " OR p.household = ?)";
+    ps.push_back(Param(household_id));
+  }
+  where += tw;
+  const std::string from =
+      "FROM persons p LEFT JOIN enrollments e ON e.person = p.id_number AND e.year = ? AND e.status IN "
+      "('registered', 'paid') ";
+  HouseholdPage page;
+  s_.sql_query_span("SELECT COUNT(DISTINCT p.household) " + from + where, ps,
+                    [&](const RowView& v) { page.total = v.i(0); });
+  ps.push_back(limit);
+  ps.push_back(offset);
+  s_.sql_query_span("SELECT DISTINCT p.household " + from + where + " ORDER BY p.household LIMIT ? OFFSET ?", ps,
+                    [&](const RowView& v) { page.ids.emplace_back(v.s(0)); });
+  return page;
+}
+
+std::vector<Household> SqlAdminStore::households_in(RegionCode region) {
+  auto [lo, hi] = region_range(region);
+  std::vector<Household> out;
+  s_.sql_query("SELECT id, region, head, phone FROM households WHERE region BETWEEN ? AND ? ORDER BY id", {lo, hi},
+               [&](const RowView& v) {
+                 out.push_back(Household{std::string(v.s(0)), v.region(1), v.null(2) ? "" : std::string(v.s(2)),
+                                         v.null(3) ? "" : std::string(v.s(3))});
+               });
+  return out;
 }
 
 ImportBatch batch_of(const RowView& v) {

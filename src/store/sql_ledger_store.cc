@@ -234,3 +234,35 @@ class SqlLedgerStore final : public LedgerStore {
 std::unique_ptr<LedgerStore> make_ledger_store(SqlStore& s) { return std::make_unique<SqlLedgerStore>(s); }
 
 }  // namespace canbao::store::detail
+
+// ---------------------------------------------------------------------------
+// Daily handover (日结)
+namespace canbao::store {
+
+std::vector<CollectedRow> collected_on(Store& st, Date day, RegionCode scope, std::string_view collector) {
+  auto& s = dynamic_cast<detail::SqlStore&>(st);
+  auto [lo, hi] = detail::region_range(scope);
+  const std::string date = day.str();
+  // The row select with the cash collector as one more column (28).
+  std::string select(detail::kRowSelect);
+  select.insert(select.rfind(" FROM payments p"), ", o.collector");
+  std::string sql = select +
+                    "LEFT JOIN payments o ON o.id = p.reverses "
+                    "WHERE p.paid_on = ? AND p.region BETWEEN ? AND ? AND "
+                    "(p.kind = 'payment' OR (p.kind = 'reversal' AND o.kind = 'payment'))";
+  std::vector<detail::Param> ps = {detail::Param(date), lo, hi};
+  if (!collector.empty()) {
+    sql += " AND COALESCE(o.collector, p.collector) = ?";
+    ps.push_back(detail::Param(collector));
+  }
+  sql += " ORDER BY p.id";
+  std::vector<CollectedRow> out;
+  s.sql_query_span(sql, ps, [&](const detail::RowView& v) {
+    CollectedRow r{detail::read_row(v), {}};
+    r.cash_collector = v.null(28) ? r.row.collector : std::string(v.s(28));
+    out.push_back(std::move(r));
+  });
+  return out;
+}
+
+}  // namespace canbao::store

@@ -375,10 +375,15 @@ bool SqlStore::any_households_exist(std::span<const Household> hs) {
 
 std::optional<Household> SqlStore::household(std::string_view id) {
   std::optional<Household> out;
-  q("SELECT id, region, head FROM households WHERE id = ?", {id}, [&](const RowView& r) {
-    out = Household{std::string(r.s(0)), r.region(1), r.null(2) ? "" : std::string(r.s(2))};
+  q("SELECT id, region, head, phone FROM households WHERE id = ?", {id}, [&](const RowView& r) {
+    out = Household{std::string(r.s(0)), r.region(1), r.null(2) ? "" : std::string(r.s(2)),
+                    r.null(3) ? "" : std::string(r.s(3))};
   });
   return out;
+}
+
+void SqlStore::set_household_phone(std::string_view household, std::string_view phone) {
+  x("UPDATE households SET phone = ? WHERE id = ?", {text_or_null(phone), Param(household)});
 }
 
 std::optional<Person> SqlStore::person(std::string_view id_number) {

@@ -93,6 +93,7 @@ class SqlStore : public Store {
   std::optional<Household> household(std::string_view id) override;
   std::optional<Person> person(std::string_view id_number) override;
   std::vector<Person> household_members(std::string_view household) override;
+  void set_household_phone(std::string_view household, std::string_view phone) override;
   int64_t count_persons(RegionCode scope) override;
   void scan_persons(RegionCode scope, size_t chunk,
                     const std::function<void(std::span<const Person>)>& fn) override;

@@ -68,6 +68,9 @@ struct Household {
   std::string id;      // 户号
   RegionCode region;   // where the household is registered
   std::string head;    // id_number of the head (户主), may be empty
+  // Contact phone for reminders, "" when none. Read by household(); written
+  // only by set_household_phone, so a roster import never clears it.
+  std::string phone;
 };
 
 struct Person {
@@ -307,6 +310,8 @@ class Store {
   virtual std::optional<Household> household(std::string_view id) = 0;
   virtual std::optional<Person> person(std::string_view id_number) = 0;
   virtual std::vector<Person> household_members(std::string_view household) = 0;
+  // "" clears. The caller has validated the number.
+  virtual void set_household_phone(std::string_view household, std::string_view phone) = 0;
   virtual int64_t count_persons(RegionCode scope) = 0;
   // Persons whose hukou lies in scope, ordered by id_number, `chunk` at a
   // time (keyset pagination; never holds the whole region in memory).

@@ -34,7 +34,7 @@ class ApiLimits : public ServerFixture {
 };
 
 // Finding 2: with today 2023-11-20, a village collector's payment dated more
-// than 3 days back was accepted (only paid_on ≤ today was checked).
+// than the collectors' 7 days back was accepted (only paid_on ≤ today was checked).
 TEST_P(ApiLimits, BackdatingIsBoundedPerRole) {
   auto va = as("va");
   const auto& p = in_village(0, 0);
@@ -42,14 +42,14 @@ TEST_P(ApiLimits, BackdatingIsBoundedPerRole) {
   EXPECT_EQ(s1, 422) << e1.dump();
   EXPECT_EQ(e1["error"]["code"], "backdated");
   EXPECT_EQ(e1["error"]["field"], "paid_on");
-  EXPECT_EQ(e1["error"]["details"]["earliest"], "2023-11-17");
+  EXPECT_EQ(e1["error"]["details"]["earliest"], "2023-11-13");
   // A reason does not help a collector; nothing was written.
   auto b = pay_body("bd-2", p.id_number, 38000, "village_collector", "2023-11-10");
   b["backdate_reason"] = "补录";
   EXPECT_EQ(va->post("/api/v1/payments", b).first, 422);
   EXPECT_EQ(count("SELECT COUNT(*) FROM payments"), 0);
-  // Within the window: accepted.
-  auto [s3, j3] = va->post("/api/v1/payments", pay_body("bd-3", p.id_number, 38000, "village_collector", "2023-11-17"));
+  // Within the window (an offline payment synced six days late): accepted.
+  auto [s3, j3] = va->post("/api/v1/payments", pay_body("bd-3", p.id_number, 38000, "village_collector", "2023-11-14"));
   EXPECT_EQ(s3, 201) << j3.dump();
   // An admin: only with a written reason, which is audited.
   auto a = as("admin");
@@ -70,7 +70,9 @@ TEST_P(ApiLimits, BackdatingIsBoundedPerRole) {
   EXPECT_EQ(s6, 201) << j6.dump();
   // The setting is shown in /health.
   auto [sh, h] = Client(port).get("/api/v1/health");
-  EXPECT_EQ(h["backdate_days"]["village"], 3);
+  EXPECT_EQ(h["backdate_days"]["village"], 7);
+  EXPECT_EQ(h["backdate_days"]["township"], 7);
+  EXPECT_EQ(h["backdate_days"]["default"], 3);
 }
 
 // Finding 7: the same body key from another village was answered with the

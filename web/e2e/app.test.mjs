@@ -490,6 +490,8 @@ test('动员清单: four lists with the API totals, export', async () => {
   await page.goto(BASE + '/campaign/lists')
   const kinds = ['unpaid', 'lapsed', 'subsidised_unenrolled', 'newborns']
   const tabs = page.locator('[data-test=list-tabs] .el-tabs__item')
+  // The page is a lazily loaded route: wait for it before counting (count() does not wait).
+  await page.waitForSelector('[data-test=list-tabs] .el-tabs__item')
   assert.equal(await tabs.count(), 4)
   for (let i = 0; i < kinds.length; i++) {
     const r = await api(page, 'GET', `/lists/${kinds[i]}?year=2024&village=${region}&page_size=1`)

@@ -9,6 +9,7 @@ import App from './App.vue'
 import { makeRouter } from './router'
 import { setHandlers } from './api/http'
 import { useAuthStore } from './stores/auth'
+import { startOffline } from './offline/boot'
 import './styles.css'
 
 const app = createApp(App)
@@ -36,3 +37,6 @@ setHandlers({
 })
 
 app.mount('#app')
+
+// PWA: service worker (built app only), remembered user, payment queue sync on start and `online`.
+startOffline({ store: useAuthStore(pinia), serviceWorker: import.meta.env.PROD })

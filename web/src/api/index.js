@@ -100,3 +100,19 @@ export const publicApi = {
   receiptCheck: (params) => http.get('/public/receipt-check', params, { quiet401: true }),
   health: () => http.get('/health', null, { quiet401: true }),
 }
+
+// Field collection (issue 14): a collector's households, what each member owes, the whole-household
+// payment, the daily handover (日结) and the ledger export.
+export const collect = {
+  // {q, year, page, page_size} → {items:[{household, region, region_name, head_name, members, owing, paid, total_due_fen}], total}
+  households: (params) => http.get('/households', params),
+  // → {household, region, region_name, year, phone, members:[{person, name, id_last4, categories, subsidies, individual_due_fen, status, status_label, receipt_no?}], total_due_fen}
+  due: (id, year) => http.get('/households/' + encodeURIComponent(id) + '/due', { year }),
+  // {idempotency_key, year, channel, paid_on?, members?} → 201 {payments, receipts, total_fen, household}
+  payHousehold: (id, body) => http.post('/households/' + encodeURIComponent(id) + '/payments', body),
+  // {date, collector?} → a collector's day, or (bureau, no collector) {date, collectors:[…], count, total_fen}
+  daily: (params) => http.get('/collections/daily', params),
+  dailyExportUrl: (params) => downloadUrl('/collections/daily', { ...params, format: 'xlsx' }),
+  // the ledger (GET /payments filters) as .xlsx
+  paymentsExportUrl: (params) => downloadUrl('/payments/export', params),
+}

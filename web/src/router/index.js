@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
-import { leafRoutes, canAccess } from './menu'
+import { leafRoutes, canAccess, homePathFor } from './menu'
 import { useAuthStore } from '../stores/auth'
 import Layout from '../layout/Layout.vue'
 
@@ -17,8 +17,8 @@ export const routes = [
   { path: '/resident', name: 'resident', component: view('public/Resident'), meta: { public: true, title: '参保缴费查询' } },
   {
     path: '/',
+    name: 'root',
     component: Layout,
-    redirect: '/dashboard',
     children: [
       ...leafRoutes().map((r) => ({
         path: r.path.slice(1),
@@ -34,12 +34,17 @@ export const routes = [
 ]
 
 export function installGuards(router, pinia) {
-  router.beforeEach(async (to) => {
+  router.beforeEach(async (to, from) => {
     const store = useAuthStore(pinia)
     if (to.meta.public) return true
     if (!store.checked) await store.fetchMe()
     if (!store.loggedIn) return { name: 'login', query: { redirect: to.fullPath } }
     if (store.mustChangePassword && to.name !== 'password') return { name: 'password' }
+    // the first page by role: collectors start on 征缴 (the login page and the password change
+    // send everyone to /dashboard)
+    const home = homePathFor(store.role)
+    if (to.name === 'root') return home
+    if (to.name === 'dashboard' && home !== '/dashboard' && (from.name === 'login' || from.name === 'password')) return home
     if (to.meta.roles && !canAccess(store.role, to.path)) return { name: 'forbidden' }
     return true
   })

@@ -6,6 +6,16 @@ const ALL = ['admin', 'township', 'village', 'school', 'tax', 'department', 'aud
 export const MENU = [
   { path: '/dashboard', name: 'dashboard', title: '工作台', icon: 'Odometer', roles: ALL, view: 'dashboard/Index' },
   {
+    // Field collection (issue 14): the phone-first pages of a village/township collector.
+    path: '/collect', title: '入户征缴', icon: 'Iphone', roles: ['admin', 'township', 'village', 'auditor'],
+    children: [
+      { path: '/collect/home', name: 'collect', title: '征缴', roles: ['admin', 'township', 'village'], view: 'collect/Home' },
+      { path: '/collect/household/:id', name: 'collect-household', title: '整户缴费', roles: ['admin', 'township', 'village'], view: 'collect/HouseholdCard', hidden: true },
+      { path: '/collect/receipt/:id', name: 'collect-receipt', title: '整户缴费凭证', roles: ['admin', 'township', 'village', 'auditor'], view: 'collect/HouseholdReceipt', hidden: true },
+      { path: '/collect/daily', name: 'daily', title: '日结', roles: ['admin', 'township', 'village', 'auditor'], view: 'collect/Daily' },
+    ],
+  },
+  {
     path: '/enroll', title: '参保登记', icon: 'User', roles: ALL,
     children: [
       { path: '/enroll/persons', name: 'persons', title: '人员查询', roles: ALL, view: 'enroll/Persons' },
@@ -63,6 +73,21 @@ export function menuFor(role) {
     } else if (!item.hidden) out.push(item)
   }
   return out
+}
+
+/** The first page after login: collectors (village/township) start on 征缴, everyone else on 工作台. */
+export function homePathFor(role) {
+  return role === 'village' || role === 'township' ? '/collect/home' : '/dashboard'
+}
+
+/** The bottom tabs a collector has on a phone (thumb reach); other roles use the drawer only. */
+export function phoneTabsFor(role) {
+  if (role !== 'village' && role !== 'township') return []
+  return [
+    { path: '/collect/home', title: '征缴', icon: 'Search' },
+    { path: '/collect/daily', title: '日结', icon: 'Tickets' },
+    { path: '/payment/unpaid', title: '未缴', icon: 'Bell' },
+  ].filter((t) => canAccess(role, t.path))
 }
 
 /** Every leaf route (for the router), with its parent title for breadcrumbs. */

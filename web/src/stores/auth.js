@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { auth as authApi, regions as regionsApi } from '../api'
 import { setCsrf } from '../api/http'
 import { menuFor, can } from '../router/menu'
+import { clearAll as clearOffline, rememberedUser, syncNow } from '../offline'
 
 export const useAuthStore = defineStore('auth', {
   state: () => ({
@@ -10,6 +11,7 @@ export const useAuthStore = defineStore('auth', {
     region: '', // region selected in the top bar (inside user.region)
     regionName: '',
     regionOptions: [],
+    offlineSession: false, // opened without network: the user last seen online (offline/)
   }),
   getters: {
     loggedIn: (s) => !!s.user,
@@ -22,6 +24,7 @@ export const useAuthStore = defineStore('auth', {
       return can(this.role, action)
     },
     setSession(data) {
+      this.offlineSession = false
       this.user = data.user
       setCsrf(data.csrf_token)
       this.checked = true
@@ -50,8 +53,18 @@ export const useAuthStore = defineStore('auth', {
         const data = await authApi.me()
         this.setSession(data)
         await this.ensureRegionName()
-      } catch {
+      } catch (e) {
         this.user = null
+        // No network (status 0): the collector goes on with the cached data as the last user.
+        const u = e && e.status === 0 ? await rememberedUser() : null
+        if (u) {
+          this.user = u
+          this.offlineSession = true
+          if (!this.region) {
+            this.region = u.region
+            this.regionName = u.region_name || u.region
+          }
+        }
       }
       this.checked = true
       return this.user
@@ -64,14 +77,26 @@ export const useAuthStore = defineStore('auth', {
       return this.user
     },
     async logout() {
+      // Offline data (cached households, payment queue) leaves with the user: send the queue first.
+      try {
+        await syncNow()
+      } catch {
+        /* offline: dropped below */
+      }
       try {
         await authApi.logout()
       } catch {
         /* already gone */
       }
+      try {
+        await clearOffline()
+      } catch {
+        /* no IndexedDB */
+      }
       this.clear()
     },
     clear() {
+      this.offlineSession = false
       this.user = null
       this.region = ''
       this.regionOptions = []
