@@ -25,6 +25,7 @@
 #include "ledger/pool.h"
 #include "server/auth.h"
 #include "server/server.h"
+#include "store/admin_store.h"
 #include "store/store.h"
 
 namespace canbao::server {
@@ -138,6 +139,13 @@ void add_import_routes(Api& api);    // routes_imports.cc: uploads, batches, tem
 void add_audit_routes(Api& api);     // routes_audit.cc: the audit log
 void add_campaign_routes(Api& api);  // routes_campaign.cc: progress, reports, lists, notices, funds, reconciliations
 void add_policy_routes(Api& api);    // routes_policy.cc: policies, diff, what-if
+// Shared by route files: the body of POST /payments read into a request (the
+// batch reads its items the same way), and the person search box's text read
+// into the admin store's filter (15+ digits an ID, 4+ its end, else a name or
+// its pinyin initials).
+ledger::PaymentRequest payment_request(Api& api, Api::Ctx& c, const json& body);
+store::PersonFilter person_filter(Api& api, const ledger::Actor& a, int year, const std::string& q, RegionCode village,
+                                  const std::string& household, const std::string& status);
 void add_collect_routes(Api& api);   // routes_collect.cc: whole-household payment, batch payments
 void add_household_routes(Api& api); // routes_households.cc: dues, search, the collector's offline cache, contacts
 void add_daily_routes(Api& api);     // routes_daily.cc: the daily handover (日结), ledger export

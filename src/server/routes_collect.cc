@@ -44,20 +44,7 @@ json error_json(const std::string& code, const std::string& message, const std::
 // throws ApiError, which refuses that item alone.
 ledger::PaymentRequest batch_item(Api& api, Ctx& c, const json& b) {
   if (!b.is_object()) fail(400, "bad_field", "每一项须为一笔缴费（JSON 对象）", "items");
-  ledger::PaymentRequest r;
-  r.idempotency_key = Api::key_field(c, b);
-  r.person = api.person_id(Api::str_field(b, "person", true, 64));
-  r.year = Api::year_field(b, "year", api.year_of(c));
-  r.amount_fen = Api::int_field(b, "amount_fen", true, 0, 0, 100000000);
-  r.channel = Api::str_field(b, "channel", true, 32);
-  if (!role_channel(c.actor.role, r.channel)) fail(403, "forbidden", "您的角色不能使用该缴费渠道", "channel");
-  r.payer_kind = Api::str_field(b, "payer_kind", false, 32);
-  if (r.payer_kind.empty()) r.payer_kind = c.actor.role == "school" ? "school" : "self";
-  r.payer_name = Api::name_field(b, "payer_name");
-  r.external_txn = Api::str_field(b, "external_txn_id", false, 64);
-  r.paid_on = Api::date_field(b, "paid_on");
-  r.backdate_reason = Api::str_field(b, "backdate_reason", false, 200);
-  return r;
+  return payment_request(api, c, b);
 }
 
 // The refusal of one item; "already paid" names the standing receipt so the

@@ -113,25 +113,6 @@ void household_due_route(Api& api, Ctx& c) {
                   {"phone", masked_phone(d.household.phone)}, {"members", mem}, {"total_due_fen", d.total_due_fen}});
 }
 
-// The search box's text as the person search reads it; digits may also be a 户号.
-store::PersonFilter household_filter(Api& api, const ledger::Actor& a, int year, const std::string& q) {
-  store::PersonFilter f;
-  f.scope = a.scope;
-  f.year = year;
-  if (q.empty()) return f;
-  bool digits = std::all_of(q.begin(), q.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) || ch == 'X' || ch == 'x'; });
-  if (digits && q.size() >= 15) {
-    auto id = IdNumber::parse(q, api.today().plus_days(366));
-    f.id_number = id ? id->str() : q;
-  } else if (digits && q.size() >= 4) {
-    f.id_suffix = q;
-  } else {
-    f.name_prefix = q;
-    if (looks_like_initials(q))
-      for (char ch : q) f.initials.push_back(hanzi_with_initial(ch));
-  }
-  return f;
-}
 
 void household_search(Api& api, Ctx& c) {
   Api::need(c, "read.payments");
@@ -140,7 +121,7 @@ void household_search(Api& api, Ctx& c) {
   auto [pg, ps] = api.page(c);
   ps = std::min<int64_t>(ps, 100);  // each row assesses its members
   auto l = api.pool->lease();
-  auto page = l->admin().find_households(household_filter(api, c.actor, year, q), q, (pg - 1) * ps, ps);
+  auto page = l->admin().find_households(person_filter(api, c.actor, year, q, {}, {}, {}), q, (pg - 1) * ps, ps);
   json items = json::array();
   for (const auto& hid : page.ids) {
     auto d = ledger::household_due(*l, api.policies, c.actor, hid, year, api.today());

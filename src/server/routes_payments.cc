@@ -150,22 +150,7 @@ void public_status(Api& api, Ctx& c) {
 void add_payment_writes(Api& api) {
   api.route("POST", "/api/v1/payments", Access::session, [&api](Ctx& c) {
     Api::need(c, "write.payment");
-    auto b = Api::body(c);
-    ledger::PaymentRequest r;
-    r.idempotency_key = Api::key_field(c, b);
-    r.person = api.person_id(Api::str_field(b, "person", true, 64));
-    r.year = Api::year_field(b, "year", api.year_of(c));
-    r.amount_fen = Api::int_field(b, "amount_fen", true, 0, 0, 100000000);
-    r.channel = Api::str_field(b, "channel", true, 32);
-    if (!role_channel(c.actor.role, r.channel))
-      fail(403, "forbidden", "您的角色不能使用该缴费渠道", "channel");
-    r.payer_kind = Api::str_field(b, "payer_kind", false, 32);
-    if (r.payer_kind.empty()) r.payer_kind = c.actor.role == "school" ? "school" : "self";
-    r.payer_name = Api::name_field(b, "payer_name");
-    r.external_txn = Api::str_field(b, "external_txn_id", false, 64);
-    r.paid_on = Api::date_field(b, "paid_on");
-    r.backdate_reason = Api::str_field(b, "backdate_reason", false, 200);
-    auto o = api.ledger->pay(c.actor, r, api.today());
+    auto o = api.ledger->pay(c.actor, payment_request(api, c, Api::body(c)), api.today());
     send_outcome(api, c, o);
   });
   api.route("POST", "/api/v1/subsidy-payments", Access::session, [&api](Ctx& c) {
@@ -259,6 +244,23 @@ void add_receipt_routes(Api& api) {
 }
 
 }  // namespace
+
+ledger::PaymentRequest payment_request(Api& api, Api::Ctx& c, const json& b) {
+  ledger::PaymentRequest r;
+  r.idempotency_key = Api::key_field(c, b);
+  r.person = api.person_id(Api::str_field(b, "person", true, 64));
+  r.year = Api::year_field(b, "year", api.year_of(c));
+  r.amount_fen = Api::int_field(b, "amount_fen", true, 0, 0, 100000000);
+  r.channel = Api::str_field(b, "channel", true, 32);
+  if (!role_channel(c.actor.role, r.channel)) fail(403, "forbidden", "您的角色不能使用该缴费渠道", "channel");
+  r.payer_kind = Api::str_field(b, "payer_kind", false, 32);
+  if (r.payer_kind.empty()) r.payer_kind = c.actor.role == "school" ? "school" : "self";
+  r.payer_name = Api::name_field(b, "payer_name");
+  r.external_txn = Api::str_field(b, "external_txn_id", false, 64);
+  r.paid_on = Api::date_field(b, "paid_on");
+  r.backdate_reason = Api::str_field(b, "backdate_reason", false, 200);
+  return r;
+}
 
 void add_payment_routes(Api& api) {
   add_payment_writes(api);

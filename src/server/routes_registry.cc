@@ -62,31 +62,6 @@ json person_item(Api& api, store::Store& st, const PersonRow& r, int year, bool 
               {"enrollment", enr}};
 }
 
-// The admin store's person search for the text typed in the search box:
-// 15+ digits an ID number, 4+ digits the end of one, anything else the start
-// of a name (or its pinyin initials).
-store::PersonFilter person_filter(Api& api, const ledger::Actor& a, int year, const std::string& q, RegionCode village,
-                                  const std::string& household, const std::string& status) {
-  store::PersonFilter f;
-  f.scope = a.scope;
-  f.year = year;
-  f.village = village;
-  f.household = household;
-  f.status = status;
-  if (q.empty()) return f;
-  bool digits = std::all_of(q.begin(), q.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) || ch == 'X' || ch == 'x'; });
-  if (digits && q.size() >= 15) {
-    auto id = IdNumber::parse(q, api.today().plus_days(366));
-    f.id_number = id ? id->str() : q;
-  } else if (digits && q.size() >= 4) {
-    f.id_suffix = q;
-  } else {
-    f.name_prefix = q;
-    if (looks_like_initials(q))
-      for (char ch : q) f.initials.push_back(hanzi_with_initial(ch));
-  }
-  return f;
-}
 
 // Persons in the actor's scope (by hukou or by enrollment place), one page;
 // `total` counts every match.
@@ -434,6 +409,32 @@ void add_enrollment_routes(Api& api) {
 }
 
 }  // namespace
+
+// The admin store's person search for the text typed in the search box:
+// 15+ digits an ID number, 4+ digits the end of one, anything else the start
+// of a name (or its pinyin initials).
+store::PersonFilter person_filter(Api& api, const ledger::Actor& a, int year, const std::string& q, RegionCode village,
+                                  const std::string& household, const std::string& status) {
+  store::PersonFilter f;
+  f.scope = a.scope;
+  f.year = year;
+  f.village = village;
+  f.household = household;
+  f.status = status;
+  if (q.empty()) return f;
+  bool digits = std::all_of(q.begin(), q.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) || ch == 'X' || ch == 'x'; });
+  if (digits && q.size() >= 15) {
+    auto id = IdNumber::parse(q, api.today().plus_days(366));
+    f.id_number = id ? id->str() : q;
+  } else if (digits && q.size() >= 4) {
+    f.id_suffix = q;
+  } else {
+    f.name_prefix = q;
+    if (looks_like_initials(q))
+      for (char ch : q) f.initials.push_back(hanzi_with_initial(ch));
+  }
+  return f;
+}
 
 void add_registry_routes(Api& api) {
   add_person_routes(api);
