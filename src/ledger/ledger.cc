@@ -340,7 +340,9 @@ void Ledger::apply_batch(std::vector<Unit>& units) {
   }
   if (!ok && !gave_up) {
     // Retry unit by unit (a write alone, an atomic unit whole) so a bad write fails alone.
-    for (auto [i, n] : spans) {
+    for (const auto& span : spans) {
+      // Named copies: lambdas may not capture structured bindings before C++20 P1091 (clang).
+      const size_t i = span.first, n = span.second;
       auto reset = [&] { std::fill(outs.begin() + ptrdiff_t(i), outs.begin() + ptrdiff_t(i + n), Outcome{}); };
       try {
         bool up = writer_tx(
