@@ -8,10 +8,18 @@
 //      the ledger's own figures are the ledger's; here we measure the counters;
 //   4. rebuild the counters from scratch (full recount) for comparison;
 //   5. progress queries (root children; whole tree to villages);
-//   6. a full reconciliation: tax file of every payment + treasury per county;
+//   6. a full reconciliation: tax file of every payment + treasury per county,
+//      beside its floor measured in the same run (the tax file read by the
+//      same reader + one sequential read of the year's payment rows) and the
+//      ratio figure / floor; then a rerun of the same inputs, also against it;
 //   7. progress on synthetic counters shaped like a 10M-person province
-//      (CANBAO_BENCH_PLACES villages × 120 days).
-// Prints ms and rows/s. Never asserted.
+//      (CANBAO_BENCH_PLACES villages × 120 days; 0 skips it).
+// CANBAO_BENCH_DB=path keeps the SQLite database of steps 1–4 there (built
+// when absent, else copied and reused: steps 1–4 skipped) so reconciliation
+// can be measured again in seconds. CANBAO_BENCH_PG_URL=postgresql://… also
+// runs steps 1–6 on that (throwaway) database, reusing its rows when the
+// year's payments are already there (CANBAO_BENCH_PG_PERSONS, default as
+// SQLite). Prints ms and rows/s. Never asserted.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -22,6 +30,7 @@
 #include "campaign/progress.h"
 #include "campaign/reconcile.h"
 #include "io/gen.h"
+#include "io/table.h"
 #include "ledger/ledger.h"
 #include "registry/import.h"
 #include "store/sql_store.h"
@@ -29,6 +38,7 @@
 using namespace canbao;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using store::detail::RowView;
 
 static double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
@@ -38,16 +48,22 @@ static int64_t env_int(const char* name, int64_t def) {
   const char* v = std::getenv(name);
   return v ? std::atoll(v) : def;
 }
+static std::string env_str(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+static int64_t count(store::Store& st, const char* sql) {
+  int64_t n = 0;
+  raw(st).sql_query(sql, {}, [&](const RowView& v) { n = v.i(0); });
+  return n;
+}
 
-int main() {
-  const int64_t persons = env_int("CANBAO_BENCH_PERSONS", 1583685);
-  const RegionCode root = *RegionCode::parse("140500");
-  fs::path dir = fs::temp_directory_path() / fmt::format("canbao-bench-campaign-{}", ::getpid());
-  fs::create_directories(dir);
-  std::string db = (dir / "jincheng.db").string(), csv = (dir / "roster.csv").string();
-  auto policies = ledger::PolicySet::load_dir(std::string(CANBAO_SOURCE_DIR) + "/policies/2024");
-  const Policy* pol = policies.find(root, 2024);
-
+// Steps 1–4 on an empty store: roster, enrollments, payments, counters.
+static void build_population(store::Store& st, int64_t persons, RegionCode root, const Policy* pol,
+                             const fs::path& dir) {
+  auto& s = raw(st);
+  const bool pg = s.sql_dialect() == store::Dialect::postgresql;
+  std::string csv = (dir / "roster.csv").string();
   auto t = Clock::now();
   {
     std::ofstream out(csv);
@@ -59,129 +75,212 @@ int main() {
     io::generate_roster(g, out);
   }
   fmt::print("gen roster            {:>10} rows {:>9.0f} ms\n", persons, ms_since(t));
-  auto st = store::open_store(db);
-  auto& s = raw(*st);
-  st->set_bulk_mode(true);
+  st.set_bulk_mode(true);
   t = Clock::now();
   registry::ImportOptions io;
   io.today = Date::from_ymd(2023, 12, 25);
   io.mode = registry::ImportMode::partial;
-  auto ir = registry::import_roster(*st, csv, io);
+  auto ir = registry::import_roster(st, csv, io);
   double ms = ms_since(t);
   fmt::print("import roster         {:>10} rows {:>9.0f} ms {:>10.0f} rows/s\n", ir.rows_written, ms,
              ir.rows_written / ms * 1000);
   fs::remove(csv);
-  if (pol) campaign::targets_from_policy(*st, *pol);
+  if (pol) campaign::targets_from_policy(st, *pol);
 
   // Enroll everyone (registered over 2023-09-01..12-25, 1–25 of each month).
   t = Clock::now();
   {
-    auto tx = st->transaction();
-    s.sql_exec(
-        "INSERT INTO enrollments (person, year, place_region, household, status, registered_on, note, region) "
-        "SELECT id_number, 2024, hukou_region, household, 'registered', "
-        "printf('2023-%02d-%02d', 9 + (abs(hukou_region + length(id_number) * 7 + CAST(substr(id_number, 15, 3) AS "
-        "INTEGER)) % 4), 1 + CAST(substr(id_number, 15, 3) AS INTEGER) % 25), '', hukou_region FROM persons",
-        {});
+    auto tx = st.transaction();
+    if (!pg)
+      s.sql_exec(
+          "INSERT INTO enrollments (person, year, place_region, household, status, registered_on, note, region) "
+          "SELECT id_number, 2024, hukou_region, household, 'registered', "
+          "printf('2023-%02d-%02d', 9 + (abs(hukou_region + length(id_number) * 7 + CAST(substr(id_number, 15, 3) AS "
+          "INTEGER)) % 4), 1 + CAST(substr(id_number, 15, 3) AS INTEGER) % 25), '', hukou_region FROM persons",
+          {});
+    else
+      s.sql_exec(
+          "INSERT INTO enrollments (person, year, place_region, household, status, registered_on, note, region) "
+          "SELECT id_number, 2024, hukou_region, household, 'registered', "
+          "'2023-' || lpad((9 + abs(hukou_region + length(id_number) * 7 + CAST(substr(id_number, 15, 3) AS "
+          "INTEGER)) % 4)::text, 2, '0') || '-' || lpad((1 + CAST(substr(id_number, 15, 3) AS INTEGER) % 25)::text, 2, "
+          "'0'), '', hukou_region FROM persons",
+          {});
     tx.commit();
   }
-  int64_t enrolled = 0;
-  s.sql_query("SELECT COUNT(*) FROM enrollments", {}, [&](const store::detail::RowView& v) { enrolled = v.i(0); });
+  int64_t enrolled = count(st, "SELECT COUNT(*) FROM enrollments");
   ms = ms_since(t);
   fmt::print("enroll (triggers)     {:>10} rows {:>9.0f} ms {:>10.0f} rows/s\n", enrolled, ms, enrolled / ms * 1000);
 
   // Pay ~60%: payment rows with receipts, then the enrollment status (both fire triggers).
   t = Clock::now();
   {
-    auto tx = st->transaction();
-    s.sql_exec(
-        "INSERT INTO payments (kind, person, year, enrollment, amount, channel, payer_kind, idem_key, external_txn, "
-        "request_hash, collector, paid_on, created_at, receipt_region, receipt_seq, receipt_no, verify_code, clct_way, "
-        "clct_type, policy, region) "
-        "SELECT 'payment', person, year, id, 38000, 'wechat', 'self', 'bench-' || id, 'TX' || id, 'x', 'bench', "
-        "registered_on, '2023-12-25T00:00:00Z', 140500, id, '140500-2024-' || printf('%08d', id), 'BENCH', '02', '10', "
-        "'jincheng-2024', place_region FROM enrollments WHERE id % 10 < 6",
-        {});
+    auto tx = st.transaction();
+    s.sql_exec(std::string(
+                   "INSERT INTO payments (kind, person, year, enrollment, amount, channel, payer_kind, idem_key, "
+                   "external_txn, request_hash, collector, paid_on, created_at, receipt_region, receipt_seq, receipt_no, "
+                   "verify_code, clct_way, clct_type, policy, region) "
+                   "SELECT 'payment', person, year, id, 38000, 'wechat', 'self', 'bench-' || id, 'TX' || id, 'x', "
+                   "'bench', registered_on, '2023-12-25T00:00:00Z', 140500, id, '140500-2024-' || ") +
+                   (pg ? "lpad(id::text, 8, '0')" : "printf('%08d', id)") +
+                   ", 'BENCH', '02', '10', 'jincheng-2024', place_region FROM enrollments WHERE id % 10 < 6",
+               {});
     s.sql_exec("UPDATE enrollments SET status = 'paid', paid_on = registered_on WHERE id % 10 < 6", {});
     tx.commit();
   }
-  int64_t paid = 0;
-  s.sql_query("SELECT COUNT(*) FROM payments", {}, [&](const store::detail::RowView& v) { paid = v.i(0); });
+  int64_t paid = count(st, "SELECT COUNT(*) FROM payments");
   ms = ms_since(t);
   fmt::print("pay 60% (triggers)    {:>10} rows {:>9.0f} ms {:>10.0f} rows/s (payment + status update)\n", paid, ms,
              paid / ms * 1000);
 
   t = Clock::now();
-  campaign::rebuild_counters(*st);
+  campaign::rebuild_counters(st);
   fmt::print("rebuild counters      {:>10} rows {:>9.0f} ms (full recount, for comparison)\n", enrolled + paid,
              ms_since(t));
-  int64_t places = 0, dayrows = 0;
-  s.sql_query("SELECT COUNT(*) FROM progress_totals", {}, [&](const store::detail::RowView& v) { places = v.i(0); });
-  s.sql_query("SELECT COUNT(*) FROM progress_counters", {}, [&](const store::detail::RowView& v) { dayrows = v.i(0); });
-  st->set_bulk_mode(false);
+  st.set_bulk_mode(false);
+}
 
+static void time_progress(store::Store& x, RegionCode r, int year, int depth, const char* label) {
   Date asof = Date::from_ymd(2023, 12, 22);
-  auto time_progress = [&](store::Store& x, RegionCode r, int depth, const char* label) {
-    campaign::ProgressOptions o;
-    o.depth = depth;
-    campaign::progress(x, r, 2024, asof, o);  // warm
-    const int n = 20;
-    t = Clock::now();
-    size_t nodes = 0;
-    int64_t paidsum = 0;
-    for (int i = 0; i < n; ++i) {
-      auto tr = campaign::progress(x, r, 2024, asof, o);
-      nodes = tr.nodes.size();
-      paidsum = tr.root().now.paid;
-    }
-    fmt::print("{:<22}{:>10} nodes {:>8.2f} ms/query (paid {})\n", label, nodes, ms_since(t) / n, paidsum);
-  };
-  fmt::print("counters: {} places, {} day rows\n", places, dayrows);
-  time_progress(*st, root, 1, "progress depth 1");
-  time_progress(*st, root, 3, "progress depth 3");
+  campaign::ProgressOptions o;
+  o.depth = depth;
+  campaign::progress(x, r, year, asof, o);  // warm
+  const int n = 20;
+  auto t = Clock::now();
+  size_t nodes = 0;
+  int64_t paidsum = 0;
+  for (int i = 0; i < n; ++i) {
+    auto tr = campaign::progress(x, r, year, asof, o);
+    nodes = tr.nodes.size();
+    paidsum = tr.root().now.paid;
+  }
+  fmt::print("{:<22}{:>10} nodes {:>8.2f} ms/query (paid {})\n", label, nodes, ms_since(t) / n, paidsum);
+}
 
-  // Full reconciliation: tax file of every payment, treasury per county.
-  std::string tax = (dir / "tax.csv").string(), tre = (dir / "treasury.csv").string();
-  t = Clock::now();
+// The floor of a reconciliation: the tax file read by the reader
+// reconcile_files uses, and one sequential read of the year's payment rows
+// (the columns the platform side needs). Nothing is kept or compared.
+static double reconcile_floor(store::Store& st, const std::string& tax, int year, int64_t& tax_rows,
+                              int64_t& payment_rows) {
+  auto t = Clock::now();
+  size_t bytes = 0;
+  tax_rows = 0;
+  {
+    auto tbl = io::open_table(tax);
+    io::Row row;
+    while (tbl->next(row)) {
+      tax_rows++;
+      for (auto& c : row.cells) bytes += c.size();
+    }
+  }
+  payment_rows = 0;
+  raw(st).sql_query("SELECT person, amount, payer_kind, external_txn, enrollment FROM payments WHERE year = ?",
+                    {year}, [&](const RowView& v) {
+                      payment_rows++;
+                      bytes += v.s(0).size() + size_t(v.i(1)) + v.s(2).size() + v.s(3).size() + size_t(v.i(4));
+                    });
+  double ms = ms_since(t);
+  if (bytes == 1) fmt::print("");  // keeps the reads from being optimised away
+  return ms;
+}
+
+// Step 6 on one engine: inputs from the store's own payments, floor, run, rerun.
+static void reconcile_bench(store::Store& st, const char* engine, RegionCode root, int year, const fs::path& dir) {
+  auto& s = raw(st);
+  std::string tax = (dir / fmt::format("tax-{}.csv", engine)).string();
+  std::string tre = (dir / fmt::format("treasury-{}.csv", engine)).string();
+  auto t = Clock::now();
+  int64_t paid = 0;
   {
     std::ofstream o(tax);
     o << "elec_taxrpt_no,certno,psn_clct_amt,clct_time,taxdept_code,revs_flag,cashym,insuplc_admdvs\n";
-    s.sql_query("SELECT external_txn, person, paid_on, region FROM payments ORDER BY id", {},
-                [&](const store::detail::RowView& v) {
-                  o << v.s(0) << ',' << v.s(1) << ",380.00," << v.s(2) << " 10:00:00,11405000000,Z,2024,"
+    s.sql_query("SELECT external_txn, person, paid_on, region FROM payments WHERE year = ? ORDER BY id", {year},
+                [&](const RowView& v) {
+                  paid++;
+                  o << v.s(0) << ',' << v.s(1) << ",380.00," << v.s(2) << " 10:00:00,11405000000,Z," << year << ','
                     << v.region(3).at_level(RegionCode::county).str() << '\n';
                 });
     std::ofstream tr(tre);
     tr << "区划代码,入库人数,入库金额\n";
     for (const char* c : {"140502", "140521", "140522", "140524", "140525", "140581"}) {
-      auto ct = campaign::counter_totals(*st, *RegionCode::parse(c), 2024);
+      auto ct = campaign::counter_totals(st, *RegionCode::parse(c), year);
       tr << c << ',' << ct.paid << ',' << Money::from_fen(ct.collected_fen + ct.subsidy_fen).yuan() << '\n';
     }
   }
-  fmt::print("write tax file        {:>10} rows {:>9.0f} ms\n", paid, ms_since(t));
+  fmt::print("[{}] write tax file   {:>10} rows {:>9.0f} ms\n", engine, paid, ms_since(t));
+  int64_t frows = 0, prows = 0;
+  reconcile_floor(st, tax, year, frows, prows);  // warm the page cache like the run after it
+  double floor = reconcile_floor(st, tax, year, frows, prows);
+  fmt::print("[{}] floor            {:>10} rows {:>9.0f} ms (tax file read {} rows + payments read {} rows)\n", engine,
+             frows, floor, frows, prows);
   campaign::ReconcileOptions ro;
-  ro.year = 2024;
+  ro.year = year;
   ro.scope = root;
-  ro.today = Date::from_ymd(2024, 3, 5);
+  ro.today = Date::from_ymd(year, 3, 5);
   t = Clock::now();
-  auto run = campaign::reconcile_files(*st, tax, tre, ro);
-  ms = ms_since(t);
-  fmt::print("reconcile (full)      {:>10} rows {:>9.0f} ms {:>10.0f} rows/s, {} mismatches, {} matched\n",
-             run.tax_rows, ms, run.tax_rows / ms * 1000, run.items.size(), run.matched);
+  auto run = campaign::reconcile_files(st, tax, tre, ro);
+  double ms = ms_since(t);
+  fmt::print("[{}] reconcile (full) {:>10} rows {:>9.0f} ms {:>10.0f} rows/s, {:.2f}× floor; {} mismatches, {} matched\n",
+             engine, run.tax_rows, ms, run.tax_rows / ms * 1000, ms / floor, run.items.size(), run.matched);
   t = Clock::now();
-  auto again = campaign::rerun(*st, run.id, ro);
+  auto again = campaign::rerun(st, run.id, ro);
   ms = ms_since(t);
-  fmt::print("reconcile rerun       {:>10} rows {:>9.0f} ms {:>10.0f} rows/s\n", again.tax_rows, ms,
-             again.tax_rows / ms * 1000);
+  fmt::print("[{}] reconcile rerun  {:>10} rows {:>9.0f} ms {:>10.0f} rows/s, {:.2f}× floor; {} mismatches, {} matched\n",
+             engine, again.tax_rows, ms, again.tax_rows / ms * 1000, ms / floor, again.items.size(), again.matched);
+}
+
+int main() {
+  const int64_t persons = env_int("CANBAO_BENCH_PERSONS", 1583685);
+  const RegionCode root = *RegionCode::parse("140500");
+  fs::path dir = fs::temp_directory_path() / fmt::format("canbao-bench-campaign-{}", ::getpid());
+  fs::create_directories(dir);
+  std::string db = (dir / "jincheng.db").string();
+  auto policies = ledger::PolicySet::load_dir(std::string(CANBAO_SOURCE_DIR) + "/policies/2024");
+  const Policy* pol = policies.find(root, 2024);
+  const int year = pol ? pol->year : 2024;
+
+  const std::string keep = env_str("CANBAO_BENCH_DB");
+  if (!keep.empty() && fs::exists(keep)) {
+    auto t = Clock::now();
+    fs::copy_file(keep, db);
+    fmt::print("reuse {}          {:>9.0f} ms (steps 1–4 skipped)\n", keep, ms_since(t));
+  }
+  auto st = store::open_store(db);
+  if (count(*st, "SELECT COUNT(*) FROM payments") == 0) {
+    build_population(*st, persons, root, pol, dir);
+    if (!keep.empty()) {
+      st.reset();
+      fs::copy_file(db, keep, fs::copy_options::overwrite_existing);
+      st = store::open_store(db);
+    }
+  }
+  fmt::print("counters: {} places, {} day rows\n", count(*st, "SELECT COUNT(*) FROM progress_totals"),
+             count(*st, "SELECT COUNT(*) FROM progress_counters"));
+  time_progress(*st, root, year, 1, "progress depth 1");
+  time_progress(*st, root, year, 3, "progress depth 3");
+
+  // Full reconciliation: tax file of every payment, treasury per county.
+  reconcile_bench(*st, "sqlite", root, year, dir);
   st.reset();
 
+  if (std::string pg_url = env_str("CANBAO_BENCH_PG_URL"); !pg_url.empty()) {
+    auto pg = store::open_store(pg_url);
+    if (count(*pg, "SELECT COUNT(*) FROM payments") == 0)
+      build_population(*pg, env_int("CANBAO_BENCH_PG_PERSONS", persons), root, pol, dir);
+    else
+      fmt::print("[postgresql] reusing the {} payments already in {}\n", count(*pg, "SELECT COUNT(*) FROM payments"),
+                 "CANBAO_BENCH_PG_URL");
+    time_progress(*pg, root, year, 1, "[pg] progress depth 1");
+    time_progress(*pg, root, year, 3, "[pg] progress depth 3");
+    reconcile_bench(*pg, "postgresql", root, year, dir);
+  }
+
   // Counters shaped like a 10M-person province: progress is O(places + recent day rows).
-  {
-    const int64_t nplaces = env_int("CANBAO_BENCH_PLACES", 32000);
+  if (const int64_t nplaces = env_int("CANBAO_BENCH_PLACES", 32000); nplaces > 0) {
     std::string db2 = (dir / "province.db").string();
     auto p = store::open_store(db2);
     auto& ps = raw(*p);
-    t = Clock::now();
+    auto t = Clock::now();
     {
       auto tx = p->transaction();
       int64_t k = 0;
@@ -201,9 +300,9 @@ int main() {
     campaign::rebuild_rollups(*p);
     fmt::print("synthetic counters    {:>10} places × 120 days ({} persons at 3/day) {:>9.0f} ms\n", nplaces,
                nplaces * 360, ms_since(t));
-    time_progress(*p, *RegionCode::parse("14"), 1, "province depth 1");
-    time_progress(*p, *RegionCode::parse("14"), 2, "province depth 2");
-    time_progress(*p, *RegionCode::parse("140501"), 3, "county depth 3");
+    time_progress(*p, *RegionCode::parse("14"), year, 1, "province depth 1");
+    time_progress(*p, *RegionCode::parse("14"), year, 2, "province depth 2");
+    time_progress(*p, *RegionCode::parse("140501"), year, 3, "county depth 3");
   }
   std::error_code ec;
   fs::remove_all(dir, ec);

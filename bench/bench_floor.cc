@@ -4,6 +4,10 @@
 //   bench_floor scan FILE [runs]
 //       Reads FILE once per run in 1 MiB blocks and splits it into lines and
 //       fields (counts '\n' and ','): the least any CSV reader must do.
+//   bench_floor csv FILE [runs]
+//       Reads FILE with canbao's CSV reader (io::open_table: decode, quotes,
+//       cells into a reused row) and nothing else: the "CSV read+split" floor
+//       issue 15 sets `canbao assess` against.
 //   bench_floor batch POLICY FILE AS_OF [runs] [--dump OUT.csv]
 //       Loads the roster into columns (read_roster_columns), then per run:
 //       assess_batch on all cores, and a memory pass that reads every byte of
@@ -73,6 +77,21 @@ int scan(const char* path, int runs) {
     t.push_back(secs(a, Clock::now()));
   }
   fmt::print("scan_s={:.4f}\nscan_lines={}\nscan_fields={}\nscan_bytes={}\n", median(t), lines, fields + lines, bytes);
+  return 0;
+}
+
+int csv_floor(const char* path, int runs) {
+  std::vector<double> t;
+  int64_t rows = 0;
+  for (int r = 0; r < runs; ++r) {
+    auto a = Clock::now();
+    auto table = io::open_table(path);
+    io::Row row;
+    rows = 0;
+    while (table->next(row)) ++rows;
+    t.push_back(secs(a, Clock::now()));
+  }
+  fmt::print("csv_s={:.4f}\ncsv_rows={}\n", median(t), rows);
   return 0;
 }
 
@@ -196,7 +215,8 @@ int batch(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc >= 3 && std::strcmp(argv[1], "scan") == 0) return scan(argv[2], argc > 3 ? std::max(1, std::atoi(argv[3])) : 5);
+  if (argc >= 3 && std::strcmp(argv[1], "csv") == 0) return csv_floor(argv[2], argc > 3 ? std::max(1, std::atoi(argv[3])) : 5);
   if (argc >= 2 && std::strcmp(argv[1], "batch") == 0) return batch(argc, argv);
-  fmt::print(stderr, "usage: bench_floor scan FILE [runs] | batch POLICY FILE AS_OF [runs] [--dump OUT]\n");
+  fmt::print(stderr, "usage: bench_floor scan FILE [runs] | csv FILE [runs] | batch POLICY FILE AS_OF [runs] [--dump OUT]\n");
   return 2;
 }

@@ -8,7 +8,9 @@
 //   3. when CANBAO_PG_URL is set: import into a fresh PostgreSQL schema, and
 //      `psql -c "\copy roster FROM FILE csv header"` into a bare table.
 // Prints rows/s, CPU seconds and the ratios; medians over the runs.
-//   bench_import [persons=1583685] [runs=3]
+//   bench_import [persons=1583685] [runs=3] [enroll_year=0]
+// enroll_year ≠ 0 also registers every person for that year (`canbao import
+// --year`): enrollments and their progress counters are then part of the load.
 // Never asserted; the machine is shared, so compare ratios of the same run.
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -62,6 +64,25 @@ int run(const std::vector<std::string>& args) {
 void rm_db(const std::string& p) {
   for (auto s : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(p + s);
 }
+// Data rows of a CSV (lines after the header, a last line without '\n'
+// counted); -1 when the file does not exist. The generator writes no
+// newlines inside quoted cells, so lines are rows.
+int64_t data_rows(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return -1;
+  std::vector<char> buf(1 << 20);
+  int64_t lines = 0;
+  char last = '\n';
+  while (f) {
+    f.read(buf.data(), std::streamsize(buf.size()));
+    auto n = size_t(f.gcount());
+    if (n == 0) break;
+    lines += std::count(buf.data(), buf.data() + n, '\n');
+    last = buf[n - 1];
+  }
+  if (last != '\n') ++lines;
+  return lines > 0 ? lines - 1 : 0;
+}
 struct Timing {
   double wall = 0, cpu = 0;
 };
@@ -74,6 +95,7 @@ std::string pg_schema_url(const std::string& url, const std::string& schema) {
 int main(int argc, char** argv) {
   int64_t persons = argc > 1 ? std::atoll(argv[1]) : 1583685;
   int runs = argc > 2 ? std::atoi(argv[2]) : 3;
+  int enroll_year = argc > 3 ? std::atoi(argv[3]) : 0;
   auto load = io::load_policy_file(std::string(CANBAO_SOURCE_DIR) + "/policies/2024/jincheng.toml");
   if (!load.ok()) {
     fmt::print(stderr, "policy failed to load\n");
@@ -82,17 +104,33 @@ int main(int argc, char** argv) {
   const Policy& p = *load.policy;
   auto tmp = std::filesystem::temp_directory_path();
   auto csv = (tmp / fmt::format("canbao-bench-jincheng-{}.csv", persons)).string();
-  if (!std::filesystem::exists(csv)) {
-    std::ofstream f(csv, std::ios::binary);
-    io::generate_roster(io::gen_options_for(p, persons), f);
+  // A file left by an interrupted run (issue 20: "0 MB CSV" for 1,583,685
+  // persons) is regenerated, never measured: reuse only a complete roster.
+  int64_t have = data_rows(csv);
+  if (have != persons) {
+    if (have >= 0) fmt::print("roster {} holds {} rows, not {}: regenerating\n", csv, have, persons);
+    // Written aside and renamed, so an interrupted generation leaves no roster behind.
+    std::string part = csv + fmt::format(".part{}", getpid());
+    {
+      std::ofstream f(part, std::ios::binary);
+      io::generate_roster(io::gen_options_for(p, persons), f);
+    }
+    std::filesystem::rename(part, csv);
+    have = data_rows(csv);
+    if (have != persons) {
+      fmt::print(stderr, "generated roster holds {} rows, not {}\n", have, persons);
+      return 1;
+    }
   }
-  fmt::print("roster: {} persons, {:.0f} MB CSV ({})\n", persons, std::filesystem::file_size(csv) / 1e6, csv);
+  fmt::print("roster: {} persons, {} data rows, {:.1f} MB CSV ({})\n", persons, have,
+             double(std::filesystem::file_size(csv)) / 1e6, csv);
   const char* pg = std::getenv("CANBAO_PG_URL");
   std::string pg_url = pg ? pg : "";
 
   registry::ImportOptions opt;
   opt.actor = "bench";
   opt.today = Date::from_ymd(2026, 1, 1);
+  opt.enroll_year = enroll_year;
   std::map<std::string, std::vector<Timing>> t;
   auto timed = [&](const std::string& what, auto&& fn) {
     double c0 = cpu_now();
@@ -104,6 +142,11 @@ int main(int argc, char** argv) {
     fmt::print("  {:<28} {:6.2f} s wall {:6.2f} s cpu  {:>9.0f} rows/s{}\n", what, x.wall, x.cpu, persons / x.wall,
                ok ? "" : "  (FAILED)");
     std::fflush(stdout);
+  };
+  // This run's speed relative to its floor (floor time / canbao time), when both succeeded.
+  auto run_ratio = [&](const std::string& mine, const std::string& floor, int r) {
+    if (int(t[mine].size()) == r + 1 && int(t[floor].size()) == r + 1)
+      fmt::print("  ratio this run: {:.2f}× the floor's speed\n", t[floor].back().wall / t[mine].back().wall);
   };
   const std::string db = (tmp / fmt::format("canbao-bench-import-{}.db", getpid())).string();
   const std::string bare = (tmp / fmt::format("canbao-bench-bare-{}.db", getpid())).string();
@@ -121,6 +164,7 @@ int main(int argc, char** argv) {
     rm_db(bare);
     timed("sqlite3 .import (bare)", [&] { return run({"sqlite3", bare, ".import --csv " + csv + " roster"}) == 0; });
     rm_db(bare);
+    run_ratio("canbao import → SQLite", "sqlite3 .import (bare)", r);
     if (!pg_url.empty()) {
       std::string schema = fmt::format("bench_import_{}_{}", getpid(), r);
       {
@@ -140,6 +184,7 @@ int main(int argc, char** argv) {
       timed("psql \\copy (bare)",
             [&] { return run({"psql", "-q", surl, "-c", "\\copy roster FROM '" + csv + "' csv header"}) == 0; });
       run({"psql", "-q", pg_url, "-c", "SET client_min_messages=warning; DROP SCHEMA " + schema + " CASCADE"});
+      run_ratio("canbao import → PostgreSQL", "psql \\copy (bare)", r);
     }
   }
   rm_db(db);

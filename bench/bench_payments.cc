@@ -22,7 +22,8 @@
 // its kind printed: a collector's phone would show an error for it.
 //
 //   bench_payments [--persons 120000] [--clients 128,1000] [--seconds 8] [--batch 512]
-//                  [--threads N] [--no-progress-triggers 1]   (cost of migration 3's counters)
+//                  [--threads N] [--no-progress-triggers 1]   (drops the counter triggers; the ledger
+//                                                              writer adds its own per-batch deltas anyway)
 //                  [--mode http|batch|both] [--batch-items 1000] [--batch-clients 2]
 // PostgreSQL too when CANBAO_PG_URL is set.
 #include <httplib.h>

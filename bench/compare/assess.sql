@@ -15,7 +15,9 @@
 --     entitled_veteran, severe_disability: amount unspecified (原有政策) → subsidy and
 --       due are NULL ("needs local configuration") unless a full 38000 already applies — 四.5
 --   window       paid 2023-09-01..2023-12-25 on days 1–25 → accepted, cover from 2024-01-01;
---                other paid days → outside_window, no cover; unpaid → projected 2024-01-01 — 二
+--                other paid days → outside_window, no cover; unpaid → projected 2024-01-01,
+--                unless born (ID digits 7–14) after 2023-12-25: the projected payment day is
+--                the birth, after the window, and no late path takes it → window_closed — 二
 CREATE UNLOGGED TABLE assessed AS
 SELECT r.row_no,
        r.id_number,
@@ -26,14 +28,18 @@ SELECT r.row_no,
        CASE WHEN NOT e.eligible THEN 0
             WHEN s.unspecified AND s.best < 38000 THEN NULL
             ELSE 38000 - s.best END                           AS individual_due_fen,
-       CASE WHEN NOT e.eligible OR r.paid_on IS NULL THEN 'not_paid'
+       CASE WHEN NOT e.eligible THEN 'not_paid'
+            WHEN r.paid_on IS NULL AND b.born > DATE '2023-12-25' THEN 'window_closed'
+            WHEN r.paid_on IS NULL THEN 'not_paid'
             WHEN w.in_window THEN 'accepted'
             ELSE 'outside_window' END                         AS payment_status,
        CASE WHEN NOT e.eligible THEN NULL
+            WHEN r.paid_on IS NULL AND b.born > DATE '2023-12-25' THEN NULL
             WHEN r.paid_on IS NULL OR w.in_window THEN DATE '2024-01-01'
        END                                                    AS coverage_start
 FROM roster r
 CROSS JOIN LATERAL (SELECT string_to_array(coalesce(r.categories, ''), ';') AS c) k
+CROSS JOIN LATERAL (SELECT to_date(substr(r.id_number, 7, 8), 'YYYYMMDD') AS born) b
 CROSS JOIN LATERAL (
   SELECT NOT ('employee_insured' = ANY (k.c))
          AND (left(coalesce(r.hukou_region, ''), 4) = '1405'

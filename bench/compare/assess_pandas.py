@@ -51,8 +51,14 @@ def main(src: str, out: str) -> None:
     paid = pd.to_datetime(df["paid_on"], format="%Y-%m-%d", errors="coerce")
     has_paid = paid.notna().to_numpy()
     in_window = ((paid >= "2023-09-01") & (paid <= "2023-12-25") & (paid.dt.day <= 25)).to_numpy()
-    status = np.where(~eligible | ~has_paid, "not_paid", np.where(in_window, "accepted", "outside_window"))
-    coverage = np.where(eligible & (~has_paid | in_window), "2024-01-01", "")
+    # Unpaid: canbao projects a payment on the later of the as-of day and birth; a baby born after
+    # the window closes (and 晋城 has no newborn late path) can no longer pay this year.
+    born = pd.to_datetime(df["id_number"].str[6:14], format="%Y%m%d", errors="coerce")
+    closed = ~has_paid & (born > "2023-12-25").to_numpy()
+    status = np.where(~eligible, "not_paid",
+                      np.where(~has_paid, np.where(closed, "window_closed", "not_paid"),
+                               np.where(in_window, "accepted", "outside_window")))
+    coverage = np.where(eligible & ((~has_paid & ~closed) | in_window), "2024-01-01", "")
 
     res = pd.DataFrame({
         "id_number": df["id_number"],

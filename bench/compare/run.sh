@@ -14,14 +14,21 @@
 #   pandas   bench/compare/assess_pandas.py (Debian python3-pandas), compute and end to end
 #   floor    cat FILE > /dev/null (warm), a C++ pass that splits lines and fields
 #            (bench_floor scan), a read of every byte of the in-memory columns (bench_floor batch)
-#   other    import / progress / reconciliation figures from bench_import and bench_campaign when
-#            those benches exist in the build (else n/a)
+#   other    import / progress / reconciliation figures from bench_import and bench_campaign, and
+#            durable payments over HTTP (single and /payments/batch) from bench_payments, SQLite and
+#            PostgreSQL, when those benches exist in the build (else n/a) — run once, at the
+#            headline size (1583685 when asked for, else the largest)
+# and ends with issue 15's table: every throughput row beside the floor it is held to, the ratio
+# and the goal, in one place (figures parsed from what each bench prints).
 # and checks canbao's CSV output row for row against the batch path, SQL and pandas (individual
 # due, subsidy, eligibility, payment status, coverage start) — on the generated roster and on
 # bench/compare/edge.csv (hand-written boundary rows: outside region, day 26, window ends …).
 # Peak memory is GNU time's maximum RSS of the process (for PostgreSQL: the backend's VmHWM).
 #
-# Environment: CANBAO_BUILD (default build/release; needs canbao and bench_floor),
+# Environment: COMPARE_PAY_ARGS (bench_payments arguments, default
+#   "--clients 128 --seconds 4 --mode both"), COMPARE_CAMPAIGN_PG=1 (reconciliation on PostgreSQL
+#   too), COMPARE_SKIP_OTHERS=1 (assessment rows only),
+#   CANBAO_BUILD (default build/release; needs canbao and bench_floor),
 #   COMPARE_DIR (work files, default /tmp/canbao-compare), COMPARE_PG_URL (use this database
 #   instead of starting a throwaway cluster on port ${COMPARE_PG_PORT:-55510} with .ci/pg.sh).
 # Needs: psql + PostgreSQL server binaries, /usr/bin/python3 with pandas, /usr/bin/time,
@@ -154,32 +161,78 @@ timed() {  # timed OUT_PREFIX cmd… → appends "seconds rss_kb" to OUT_PREFIX.
 tmed() { awk '{print $1}' "$1.t" | tr '\n' ' ' | median; }
 tmax() { awk '{print $2}' "$1.t" | tr '\n' ' ' | maxof; }
 
-# Other engineers' benches (import / progress / reconciliation), when they exist in the build
-# (bench/bench_import.cc, bench/bench_campaign.cc); their printed lines are parsed. Missing → n/a.
+# Other engineers' benches (import / progress / reconciliation / payments), when they exist in the
+# build; their printed lines are parsed (formats of bench/bench_import.cc, bench_campaign.cc and
+# bench_payments.cc as of issue 15). Missing or failed → n/a, never a failed comparison.
 other_benches() {
   local n="$1" p v
   if [[ -x "$BUILD/bench_import" ]]; then
     p="$WORK/import-$n"
+    echo "== bench_import $n (SQLite and PostgreSQL)"
     if CANBAO_PG_URL="$PGURL" "$GTIME" -f '%M' -o "$p.rss" "$BUILD/bench_import" "$n" 1 >"$p.out" 2>"$p.err"; then
-      v=$(sed -n '/^medians of/,$p' "$p.out" | grep 'canbao import → SQLite' | sed 's/.* \([0-9.]*\) s wall.*/\1/')
-      [[ -n "$v" ]] && record "$n" import_sqlite "$v" "$(cat "$p.rss")"
-      v=$(sed -n '/^medians of/,$p' "$p.out" | grep 'canbao import → PostgreSQL' | sed 's/.* \([0-9.]*\) s wall.*/\1/')
-      [[ -n "$v" ]] && record "$n" import_pg "$v" nan
+      imp() { sed -n '/^medians of/,$p' "$p.out" | grep -F "$1" | head -1 | sed 's/.* \([0-9.]*\) s wall.*/\1/'; }
+      v=$(imp 'canbao import → SQLite'); [[ -n "$v" ]] && record "$n" import_sqlite "$v" "$(cat "$p.rss")"
+      v=$(imp 'sqlite3 .import (bare)'); [[ -n "$v" ]] && record "$n" import_sqlite_bare "$v" nan
+      v=$(imp 'canbao import → PostgreSQL'); [[ -n "$v" ]] && record "$n" import_pg "$v" nan
+      v=$(imp 'psql \copy (bare)'); [[ -n "$v" ]] && record "$n" import_pg_bare "$v" nan
     else
       echo "compare: bench_import failed (see $p.err); import n/a" >&2
     fi
   fi
   if [[ -x "$BUILD/bench_campaign" ]]; then
     p="$WORK/campaign-$n"
-    if CANBAO_BENCH_PERSONS="$n" "$GTIME" -f '%M' -o "$p.rss" "$BUILD/bench_campaign" >"$p.out" 2>"$p.err"; then
+    echo "== bench_campaign $n (progress, reconciliation)"
+    local pgenv=()
+    [[ "${COMPARE_CAMPAIGN_PG:-0}" == 1 ]] && pgenv=(CANBAO_BENCH_PG_URL="$PGURL")
+    if env "${pgenv[@]}" CANBAO_BENCH_PERSONS="$n" "$GTIME" -f '%M' -o "$p.rss" "$BUILD/bench_campaign" >"$p.out" 2>"$p.err"; then
       v=$(grep -m1 '^progress depth 3' "$p.out" | sed 's/.* \([0-9.]*\) ms\/query.*/\1/')
       [[ -n "$v" ]] && record "$n" progress "$(echo "$v / 1000" | bc -l)" nan
-      v=$(grep -m1 '^reconcile (full)' "$p.out" | sed 's/.*rows *\([0-9.]*\) ms.*/\1/')
-      [[ -n "$v" ]] && record "$n" reconcile "$(echo "$v / 1000" | bc -l)" "$(cat "$p.rss")"
+      # "[sqlite] reconcile (full)    944052 rows    16900 ms …" beside "[sqlite] floor … ms"
+      # (before issue 15 the SQLite line had no engine tag and no floor).
+      local eng key line
+      for eng in sqlite postgresql; do
+        key=reconcile; [[ $eng == postgresql ]] && key=reconcile_pg
+        if [[ $eng == sqlite ]]; then line=$(grep -m1 -E '^(\[sqlite\] )?reconcile \(full\)' "$p.out" || true)
+        else line=$(grep -m1 -E '^\[postgresql\] reconcile \(full\)' "$p.out" || true); fi
+        if [[ -n "$line" ]]; then
+          record "$n" $key "$(echo "$(sed -E 's/.* rows +([0-9.]+) ms.*/\1/' <<<"$line") / 1000" | bc -l)" "$(cat "$p.rss")"
+          record "$n" ${key}_rows "$(sed -E 's/.*\(full\) +([0-9]+) rows.*/\1/' <<<"$line")" nan
+        fi
+        line=$(grep -m1 -E "^\\[$eng\\] floor " "$p.out" || true)
+        [[ -n "$line" ]] && record "$n" ${key}_floor "$(echo "$(sed -E 's/.* rows +([0-9.]+) ms.*/\1/' <<<"$line") / 1000" | bc -l)" nan
+      done
     else
       echo "compare: bench_campaign failed (see $p.err); progress/reconciliation n/a" >&2
     fi
   fi
+  if [[ -x "$BUILD/bench_payments" ]]; then
+    p="$WORK/payments"
+    echo "== bench_payments ${COMPARE_PAY_ARGS:---clients 128 --seconds 4 --mode both} (SQLite and PostgreSQL)"
+    # shellcheck disable=SC2086
+    if CANBAO_PG_URL="$PGURL" "$BUILD/bench_payments" ${COMPARE_PAY_ARGS:---clients 128 --seconds 4 --mode both} >"$p.out" 2>"$p.err"; then
+      # One key=value per figure: pay_<http|batch>_<engine>[_p99], raw_<engine>, fixture_<engine>[_n].
+      awk '
+        /^== [a-z]+ ==/ { eng = $2; mode = "" }
+        /^fixture: [0-9]+ enrolled persons in/ { print "fixture_" eng "=" $(NF-1); print "fixture_" eng "_n=" $2 }
+        /^raw one-row-per-transaction durable commits:/ { v = $NF; sub(/\/s$/, "", v); print "raw_" eng "=" v }
+        /^HTTP payments, 128 keep-alive clients/ { mode = "http" }
+        /^HTTP payments, / && mode == "" { mode = "http" }
+        /^HTTP batch payments/ { mode = "batch" }
+        /durable payments\/s:/ && mode != "" && !seen[mode eng]++ {
+          print "pay_" mode "_" eng "=" $3
+          for (i = 1; i <= NF; i++) if ($i == "p99") print "pay_" mode "_" eng "_p99=" $(i+1)
+        }' "$p.out" >"$p.kv"
+      for k in pay_http_sqlite pay_http_postgresql pay_batch_sqlite pay_batch_postgresql raw_sqlite raw_postgresql \
+               fixture_postgresql fixture_sqlite; do
+        v=$(kv "$k" "$p.kv"); [[ -n "$v" ]] && record "$n" "$k" "$v" nan
+        v=$(kv "${k}_p99" "$p.kv"); [[ -n "$v" ]] && record "$n" "${k}_p99" "$v" nan
+        v=$(kv "${k}_n" "$p.kv"); [[ -n "$v" ]] && record "$n" "${k}_n" "$v" nan
+      done
+    else
+      echo "compare: bench_payments failed (see $p.err); payments n/a" >&2
+    fi
+  fi
+  return 0
 }
 
 # --- agreement on the hand-written boundary rows -----------------------------------------------
@@ -199,6 +252,8 @@ echo "  $(($(wc -l <"$EDGE") - 1)) rows; disagreements with canbao assess: batch
 
 # --- per size ---------------------------------------------------------------------------------
 declare -A AGREE
+# Issue 15's rows are for 晋城's 1,583,685 persons: the other benches run once, at that size.
+HEADLINE=$(printf '%s\n' "${SIZES[@]}" | grep -qx 1583685 && echo 1583685 || printf '%s\n' "${SIZES[@]}" | sort -n | tail -1)
 for N in "${SIZES[@]}"; do
   runs=$RUNS
   (( N >= 5000000 )) && runs=1
@@ -237,6 +292,15 @@ for N in "${SIZES[@]}"; do
   record "$N" canbao_csv "$(tmed "$WORK/cli-$N")" "$(tmax "$WORK/cli-$N")"
   normalise_cli "$WORK/cli-$N.csv" "$WORK/cli-$N.n.csv"
 
+  # canbao CSV → JSONL without trace (issue 15's row), output discarded, against canbao's own CSV
+  # reader doing nothing but read and split (bench_floor csv)
+  for ((r = 0; r < runs; r++)); do
+    timed "$WORK/jsonl-$N" "$CANBAO" assess --policy "$POLICY" --input "$CSV" --as-of $AS_OF --format jsonl --no-trace --out /dev/null
+  done
+  record "$N" canbao_jsonl "$(tmed "$WORK/jsonl-$N")" "$(tmax "$WORK/jsonl-$N")"
+  timed "$WORK/csvfloor-$N" "$FLOOR" csv "$CSV" "$runs"
+  record "$N" floor_csv_reader "$(kv csv_s "$WORK/csvfloor-$N.out")" "$(tmax "$WORK/csvfloor-$N")"
+
   # PostgreSQL
   load_s=$(pg_load "$CSV")
   read -r pg_s pg_kb < <(pg_assess "$runs")
@@ -255,7 +319,7 @@ for N in "${SIZES[@]}"; do
   record "$N" pandas_compute "$(tr '\n' ' ' <"$WORK/pandas-compute-$N.list" | median)" "$(tmax "$WORK/pandas-$N")"
   rm -f "$WORK/pandas-compute-$N.list"
 
-  other_benches "$N"
+  [[ "$N" == "$HEADLINE" && "${COMPARE_SKIP_OTHERS:-0}" != 1 ]] && other_benches "$N"
 
   AGREE[$N]="batch $(disagree "$WORK/cli-$N.n.csv" "$WORK/batch-$N.csv"), SQL $(disagree "$WORK/cli-$N.n.csv" "$WORK/pg-$N.csv"), pandas $(disagree "$WORK/cli-$N.n.csv" "$WORK/pandas-$N.csv")"
   rm -f "$WORK/cli-$N.csv" "$WORK/pg-$N.csv" "$WORK/pandas-$N.csv" "$WORK/batch-$N.csv" "$WORK/cli-$N.n.csv"
@@ -291,6 +355,8 @@ for N in "${SIZES[@]}"; do
   row "$N" "PostgreSQL: one SQL statement (CASE)" pg_statement canbao_batch
   row "$N" "pandas: compute only" pandas_compute canbao_batch
   row "$N" "canbao assess CSV->CSV (--no-trace)" canbao_csv canbao_csv
+  row "$N" "canbao assess CSV->JSONL (--no-trace)" canbao_jsonl canbao_csv
+  row "$N" "floor: canbao's CSV reader, read + split" floor_csv_reader canbao_csv
   row "$N" "floor: cat FILE >/dev/null (warm)" floor_cat canbao_csv
   row "$N" "floor: read + split lines/fields (C++)" floor_scan canbao_csv
   row "$N" "canbao: CSV -> columns (read_roster_columns)" canbao_load_columns canbao_csv
@@ -309,6 +375,55 @@ for N in "${SIZES[@]}"; do
     printf "batch path %.0f B/person in columns+summary, %.0f B/person peak RSS (≤ 200: %s)\n", bpp, rss*1024/n, (bpp <= 200 ? "met" : "NOT met") }'
   echo "Agreement with canbao assess, rows that differ: ${AGREE[$N]}; boundary rows: batch $E_BATCH, SQL $E_PG, pandas $E_PD"
 done
+
+# --- issue 15: every throughput row beside its floor, in one table ----------------------------
+# t15 LABEL FIGURE_KEY FLOOR_KEY FLOOR_LABEL KIND GOAL [P99_KEY]
+#   KIND rate:  figure and floor are per second, ratio = figure / floor, goal "≥ G"
+#        speed: both are seconds, ratio = floor / figure (how fast against the peer), goal "≥ G"
+#        cost:  both are seconds, ratio = figure / floor (times the floor), goal "≤ G"
+#        none:  no floor (figure only)
+t15() {
+  local label="$1" fk="$2" flk="$3" fll="$4" kind="$5" goal="$6" pk="${7:-}"
+  local n="$HEADLINE" f fl p99=""
+  f=$(get "$n" "$fk" 3); fl=$(get "$n" "$flk" 3)
+  [[ -n "$pk" ]] && p99=$(get "$n" "$pk" 3)
+  awk -v label="$label" -v f="$f" -v fl="$fl" -v fll="$fll" -v kind="$kind" -v goal="$goal" -v p99="$p99" 'BEGIN {
+    have = (f != "" && f != "nan"); havefl = (fl != "" && fl != "nan" && fl + 0 > 0)
+    if (!have) fig = "n/a"
+    else if (kind == "rate") fig = sprintf("%.0f/s", f) (p99 != "" ? sprintf(", p99 %.1f ms", p99) : "")
+    else fig = sprintf("%.3f s", f)
+    if (!havefl) flo = (kind == "none" ? "—" : fll " n/a")
+    else if (kind == "rate") flo = sprintf("%s %.0f/s", fll, fl)
+    else flo = sprintf("%s %.3f s", fll, fl)
+    ratio = "—"; verdict = "n/a"
+    if (have && havefl) {
+      r = (kind == "speed") ? fl / f : f / fl
+      ratio = sprintf(r < 10 ? "%.2fx" : "%.1fx", r)
+      ok = (kind == "cost") ? (r <= goal) : (r >= goal)
+      if (p99 != "" && p99 + 0 >= 20) ok = 0
+      verdict = ok ? "met" : "NOT met"
+    } else if (have && kind == "none") verdict = "—"
+    g = (kind == "cost" ? "≤ " : kind == "none" ? "" : "≥ ") goal (kind == "none" ? "" : "x") (p99 != "" ? ", p99 < 20 ms" : "")
+    printf "| %-50s | %-28s | %-36s | %7s | %-22s | %-7s |\n", label, fig, flo, ratio, g, verdict }'
+}
+echo
+echo "### Issue 15: throughput against the floor, one run (persons: $HEADLINE; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo
+printf '| %-50s | %-28s | %-36s | %7s | %-22s | %-7s |\n' what "today (this run)" "floor / peer, same run" ratio goal verdict
+echo "|----------------------------------------------------|------------------------------|--------------------------------------|---------|------------------------|---------|"
+t15 "durable payments over HTTP, SQLite, 128 clients" pay_http_sqlite raw_sqlite "raw commit" rate 5 pay_http_sqlite_p99
+t15 "same on PostgreSQL" pay_http_postgresql raw_postgresql "raw commit" rate 3 pay_http_postgresql_p99
+t15 "roster import -> SQLite, $HEADLINE rows" import_sqlite import_sqlite_bare "sqlite3 .import" speed 1.5
+t15 "roster import -> PostgreSQL" import_pg import_pg_bare "psql \\copy" speed 0.7
+t15 "reconciliation of $(get "$HEADLINE" reconcile_rows 3) tax rows (SQLite)" reconcile reconcile_floor "tax file + payments read" cost 3
+[[ -n "$(get "$HEADLINE" reconcile_pg 3)" ]] &&
+  t15 "reconciliation on PostgreSQL" reconcile_pg reconcile_pg_floor "tax file + payments read" cost 3
+t15 "assessment in memory, $HEADLINE, $(nproc) threads" canbao_batch floor_memory "read every column byte" cost 12
+t15 "batch payments (/payments/batch), SQLite" pay_batch_sqlite raw_sqlite "raw commit" rate 20
+t15 "batch payments (/payments/batch), PostgreSQL" pay_batch_postgresql raw_postgresql "raw commit" rate 20
+t15 "assess CSV->JSONL, no trace" canbao_jsonl floor_csv_reader "CSV read+split (canbao reader)" cost 2
+t15 "PostgreSQL fixture of $(get "$HEADLINE" fixture_postgresql_n 3) persons (bench_payments)" fixture_postgresql - "" none "COPY-speed loads"
+echo "(CSV->JSONL against the least any reader must do, bench_floor scan: $(get "$HEADLINE" floor_scan 3) s; payments: bench_payments ${COMPARE_PAY_ARGS:---clients 128 --seconds 4 --mode both})"
 
 # --- growth plot ------------------------------------------------------------------------------
 if [[ $PLOT == 1 && ${#SIZES[@]} -ge 2 ]]; then

@@ -107,10 +107,39 @@ void assess_batch(const Policy& policy, const PersonColumns& persons, Date as_of
   size_t n = persons.size();
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   if (n < 4096) threads = 1;
+  // One pass over rows [begin, end): every column is read front to back, and
+  // the rare `dated` entries are met by a cursor moving with the rows instead
+  // of a binary search per person (a cache miss chain for every row).
   auto work = [&](size_t begin, size_t end) {
+    const auto& c = persons;
     Assessment a;
+    std::vector<DatedCategory> scratch;  // reused: a row's dated entries, contiguous for the span
+    auto dated = std::lower_bound(c.dated.begin(), c.dated.end(), static_cast<uint32_t>(begin),
+                                  [](const auto& e, uint32_t r) { return e.first < r; });
+    PersonFacts f;
     for (size_t i = begin; i < end; ++i) {
-      PersonFacts f = persons.facts(i);
+      f.id_number = std::string_view(c.id_number[i].data(), 18);
+      f.birth = c.birth[i];
+      f.hukou = c.hukou[i];
+      f.residence = c.residence[i];
+      f.categories = c.categories[i];
+      f.disability_grade = c.disability_grade[i];
+      f.parent_insured = c.parent_insured[i];
+      f.event = c.event[i];
+      f.event_date = c.event_date[i];
+      f.employee_months = c.employee_months[i];
+      f.paid_on = c.paid_on[i];
+      f.has_paid_on = f.paid_on != PersonColumns::kNoDate;
+      f.registered_on = c.registered_on[i];
+      f.has_registered_on = f.registered_on != PersonColumns::kNoDate;
+      f.school_region = c.school_region[i];
+      f.insured_last_year = c.insured_last_year[i];
+      f.dated = {};
+      if (dated != c.dated.end() && dated->first == i) {
+        scratch.clear();
+        for (; dated != c.dated.end() && dated->first == i; ++dated) scratch.push_back(dated->second);
+        f.dated = scratch;
+      }
       assess(policy, f, as_of, a, nullptr);
       out[i] = AssessmentSummary::of(a);
     }

@@ -2,24 +2,41 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 
 namespace canbao {
 
+namespace {
+// Bytes JSON needs escaped: '"', '\\' and controls. A table, so the scan for
+// them is one load per byte and the common cell (no such byte) is appended
+// whole instead of byte by byte.
+constexpr auto kJsonEscape = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[static_cast<size_t>(c)] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (char c : s) {
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (!kJsonEscape[static_cast<unsigned char>(c)]) continue;
+    out.append(s.data() + start, i - start);
+    start = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        else out.push_back(c);
+      case '"': out.append("\\\"", 2); break;
+      case '\\': out.append("\\\\", 2); break;
+      case '\n': out.append("\\n", 2); break;
+      case '\r': out.append("\\r", 2); break;
+      case '\t': out.append("\\t", 2); break;
+      default: fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
     }
   }
+  out.append(s.data() + start, s.size() - start);
   out.push_back('"');
 }
 
@@ -52,10 +69,26 @@ void put_int(std::string& out, int64_t v) {
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
 }
+// Rosters repeat a handful of days (window, coverage period, payment days),
+// and turning a day count into Y-M-D is the costly part of writing one, so
+// each thread keeps the last text written per slot.
 void put_date(std::string& out, Date d) {
-  char buf[10];
-  d.write(buf);
-  out.append(buf, 10);
+  struct Slot {
+    int32_t days = INT32_MIN;
+    char text[10];
+  };
+  thread_local std::array<Slot, 64> cache;
+  Slot& s = cache[static_cast<uint32_t>(d.days) & 63u];
+  if (s.days != d.days) {
+    d.write(s.text);
+    s.days = d.days;
+  }
+  out.append(s.text, 10);
+}
+// A literal's length is known at compile time: no strlen per append.
+template <size_t N>
+void lit(std::string& out, const char (&s)[N]) {
+  out.append(s, N - 1);
 }
 void date_or_null(std::string& out, bool has, Date d) {
   if (has) {
@@ -63,80 +96,81 @@ void date_or_null(std::string& out, bool has, Date d) {
     put_date(out, d);
     out.push_back('"');
   } else {
-    out += "null";
+    lit(out, "null");
   }
 }
 }  // namespace
 
 void append_jsonl(const Policy& p, const PersonFacts& f, const Assessment& a, const Trace* trace, std::string& out) {
-  out += "{\"id_number\":";
+  lit(out, "{\"id_number\":");
   append_json_string(out, f.id_number);
-  out += ",\"policy\":";
+  lit(out, ",\"policy\":");
   append_json_string(out, p.id);
-  out += a.eligible ? ",\"eligible\":true,\"reason\":" : ",\"eligible\":false,\"reason\":";
+  if (a.eligible) lit(out, ",\"eligible\":true,\"reason\":");
+  else lit(out, ",\"eligible\":false,\"reason\":");
   bool anything_to_say = !a.eligible || a.open || a.payment == PaymentStatus::outside_window ||
                          a.payment == PaymentStatus::too_late || a.payment == PaymentStatus::window_closed;
-  if (!anything_to_say) out += "null";
+  if (!anything_to_say) lit(out, "null");
   else append_json_string(out, assessment_reason(p, a));
-  out += ",\"standard_fen\":";
+  lit(out, ",\"standard_fen\":");
   put_int(out, a.standard.fen);
-  out += ",\"subsidy_fen\":";
+  lit(out, ",\"subsidy_fen\":");
   if (a.subsidy_known) put_int(out, a.subsidy.fen);
-  else out += "null";
-  out += ",\"individual_due_fen\":";
+  else lit(out, "null");
+  lit(out, ",\"individual_due_fen\":");
   if (a.due_known) put_int(out, a.due.fen);
-  else out += "null";
+  else lit(out, "null");
   if (p.fiscal_subsidy && a.eligible) {
-    out += ",\"fiscal_fen\":";
+    lit(out, ",\"fiscal_fen\":");
     put_int(out, p.fiscal_subsidy->fen);
   }
-  out += ",\"subsidies\":[";
+  lit(out, ",\"subsidies\":[");
   for (int i = 0; i < a.nlines; ++i) {
     const auto& r = p.subsidies[a.lines[i].rule];
     if (i) out += ',';
-    out += "{\"rule\":";
+    lit(out, "{\"rule\":");
     append_json_string(out, r.id);
-    out += ",\"category\":";
+    lit(out, ",\"category\":");
     append_json_string(out, matched_category(r, f));
-    out += ",\"payer\":";
+    lit(out, ",\"payer\":");
     append_json_string(out, r.payers[a.lines[i].payer].payer);
-    out += ",\"fen\":";
+    lit(out, ",\"fen\":");
     put_int(out, a.lines[i].amount.fen);
-    out += ",\"mode\":\"";
+    lit(out, ",\"mode\":\"");
     out += mode_id(r.mode);
-    out += "\"}";
+    lit(out, "\"}");
   }
-  out += "],\"unspecified_rule\":";
+  lit(out, "],\"unspecified_rule\":");
   if (a.unspecified_rule >= 0 && (a.open & open_subsidy_unspecified)) append_json_string(out, p.subsidies[a.unspecified_rule].id);
-  else out += "null";
-  out += ",\"window_open\":";
+  else lit(out, "null");
+  lit(out, ",\"window_open\":");
   date_or_null(out, a.has_window, a.window_open);
-  out += ",\"window_close\":";
+  lit(out, ",\"window_close\":");
   date_or_null(out, a.has_window && a.window_close_known, a.window_close);
-  out += ",\"payment_status\":\"";
+  lit(out, ",\"payment_status\":\"");
   out += payment_status_id(a.payment);
-  out += "\",\"coverage_start\":";
+  lit(out, "\",\"coverage_start\":");
   date_or_null(out, a.has_coverage, a.coverage_start);
-  out += ",\"coverage_end\":";
+  lit(out, ",\"coverage_end\":");
   date_or_null(out, a.has_coverage, a.coverage_end);
-  out += ",\"waiting_until\":";
+  lit(out, ",\"waiting_until\":");
   date_or_null(out, a.has_waiting, a.waiting_until);
   if (trace) {
-    out += ",\"trace\":[";
+    lit(out, ",\"trace\":[");
     for (size_t i = 0; i < trace->size(); ++i) {
       const auto& e = (*trace)[i];
       if (i) out += ',';
-      out += "{\"rule\":";
+      lit(out, "{\"rule\":");
       append_json_string(out, e.rule);
-      out += ",\"cite\":";
+      lit(out, ",\"cite\":");
       append_json_string(out, e.cite);
-      out += ",\"outcome\":";
+      lit(out, ",\"outcome\":");
       append_json_string(out, e.outcome);
       out += '}';
     }
     out += ']';
   }
-  out += "}\n";
+  lit(out, "}\n");
 }
 
 void append_csv_header(std::string& out) {

@@ -1,16 +1,13 @@
 // canbao assess — assess every person of a roster file against a policy.
 #include <fmt/format.h>
 
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
-#include <mutex>
-#include <thread>
 #include <ctime>
 
 #include "assess/report.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "io/assess_roster.h"
 #include "io/policy_file.h"
 #include "io/roster.h"
 #include "registry/assess_db.h"
@@ -46,23 +43,6 @@ int run_assess(const AssessOptions& o) {
     fmt::print(stderr, "canbao: cannot write {}\n", o.out);
     return 1;
   }
-  int64_t good = 0, bad = 0;
-  // Two stages on two threads: a reader thread parses and validates rows in
-  // chunks while this thread assesses and formats the previous chunk. Rows
-  // keep their order, and so do their error messages.
-  struct Chunk {
-    std::vector<io::RosterRecord> records;
-    std::vector<char> ok;
-    std::vector<std::vector<io::RowError>> errors;  // per row
-    size_t n = 0;
-    bool last = false;
-  };
-  constexpr size_t kChunk = 8192;
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::unique_ptr<Chunk>> ready, spare;
-  std::string read_error;
-  for (int i = 0; i < 3; ++i) spare.push_back(std::make_unique<Chunk>());
   std::unique_ptr<io::RosterReader> reader;
   try {
     // ID birth dates may not lie after the later of today and the as-of day.
@@ -72,83 +52,17 @@ int run_assess(const AssessOptions& o) {
     if (out != stdout) std::fclose(out);
     return 1;
   }
-  std::thread producer([&] {
-    bool more = true;
-    while (more) {
-      std::unique_ptr<Chunk> c;
-      {
-        std::unique_lock lk(mu);
-        cv.wait(lk, [&] { return !spare.empty(); });
-        c = std::move(spare.front());
-        spare.pop_front();
-      }
-      c->n = 0;
-      c->last = false;
-      if (c->records.size() < kChunk) {
-        c->records.resize(kChunk);
-        c->ok.resize(kChunk);
-        c->errors.resize(kChunk);
-      }
-      try {
-        while (c->n < kChunk) {
-          c->errors[c->n].clear();
-          bool ok = false;
-          if (!reader->next(c->records[c->n], ok, c->errors[c->n])) { more = false; break; }
-          c->ok[c->n] = ok;
-          ++c->n;
-        }
-      } catch (const io::Error& e) {
-        std::lock_guard lk(mu);
-        read_error = e.what();
-        more = false;
-      }
-      c->last = !more;
-      std::lock_guard lk(mu);
-      ready.push_back(std::move(c));
-      cv.notify_all();
-    }
-  });
-
-  std::string buf;
-  buf.reserve(1 << 21);
-  if (o.format == "csv") append_csv_header(buf);
-  Assessment a;
-  Trace trace;
+  io::RosterAssessOptions ro;
+  ro.format = o.format == "csv" ? io::AssessFormat::csv : io::AssessFormat::jsonl;
+  ro.trace = !o.no_trace;
   Progress progress("assess");
-  const bool want_trace = o.format == "jsonl" && !o.no_trace;
-  for (bool done = false; !done;) {
-    std::unique_ptr<Chunk> c;
-    {
-      std::unique_lock lk(mu);
-      cv.wait(lk, [&] { return !ready.empty(); });
-      c = std::move(ready.front());
-      ready.pop_front();
-    }
-    for (size_t i = 0; i < c->n; ++i) {
-      if (!c->ok[i]) {
-        ++bad;
-        for (auto& e : c->errors[i]) fmt::print(stderr, "{}\n", e.str());
-        continue;
-      }
-      PersonFacts f = c->records[i].facts();
-      trace.clear();
-      assess(p, f, as_of, a, want_trace ? &trace : nullptr);
-      if (o.format == "jsonl") append_jsonl(p, f, a, want_trace ? &trace : nullptr, buf);
-      else append_csv(p, f, a, buf);
-      ++good;
-      if (buf.size() > (1 << 20)) {
-        std::fwrite(buf.data(), 1, buf.size(), out);
-        buf.clear();
-      }
-    }
-    progress.update(good + bad, reader->progress());
-    done = c->last;
-    std::lock_guard lk(mu);
-    spare.push_back(std::move(c));
-    cv.notify_all();
-  }
-  producer.join();
-  std::fwrite(buf.data(), 1, buf.size(), out);
+  io::RosterAssessSink sink;
+  sink.write = [&](std::string_view b) { std::fwrite(b.data(), 1, b.size(), out); };
+  sink.row_error = [](const io::RowError& e) { fmt::print(stderr, "{}\n", e.str()); };
+  sink.progress = [&](int64_t rows, double fraction) { progress.update(rows, fraction); };
+  const auto r = io::assess_roster(*reader, p, as_of, ro, sink);
+  const int64_t good = r.good, bad = r.bad;
+  const std::string& read_error = r.read_error;
   progress.finish(good + bad);
   if (!read_error.empty()) {
     fmt::print(stderr, "canbao: {}: {}\n", o.input, read_error);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/id_number.h"
@@ -345,9 +346,34 @@ void RosterReader::read_flags_and_dates(RosterRecord& r) {
     fail(RosterColumn::paid_on, r.paid_on.str(), "缴费日期早于出生日期", "paid_on is before the birth date");
 }
 
+RosterReader::RosterReader(const RosterReader& layout, int) : today_(layout.today_), header_(layout.header_) {
+  std::copy(std::begin(layout.col_), std::end(layout.col_), std::begin(col_));
+}
+
+std::unique_ptr<RosterReader> RosterReader::worker() const {
+  return std::unique_ptr<RosterReader>(new RosterReader(*this, 0));
+}
+
+bool RosterReader::next_row(Row& row) {
+  if (!table_->next(row)) return false;
+  ++rows_;
+  return true;
+}
+
+void RosterReader::read(Row& row, RosterRecord& r, bool& ok, std::vector<RowError>& errors) {
+  std::swap(row_, row);
+  validate(r, ok, errors);
+  std::swap(row_, row);
+}
+
 bool RosterReader::next(RosterRecord& r, bool& ok, std::vector<RowError>& errors) {
   if (!table_->next(row_)) return false;
   ++rows_;
+  validate(r, ok, errors);
+  return true;
+}
+
+void RosterReader::validate(RosterRecord& r, bool& ok, std::vector<RowError>& errors) {
   ok = true;
   ok_ = &ok;
   errors_ = &errors;
@@ -360,7 +386,6 @@ bool RosterReader::next(RosterRecord& r, bool& ok, std::vector<RowError>& errors
   read_flags_and_dates(r);
   ok_ = nullptr;
   errors_ = nullptr;
-  return true;
 }
 
 PersonColumns read_roster_columns(const std::string& path, Date today, std::vector<RowError>& errors) {

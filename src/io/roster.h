@@ -86,6 +86,16 @@ class RosterReader {
   // `rec` holds a valid person or the row's problems were added to `errors`.
   // Throws io::Error when the file itself is malformed.
   bool next(RosterRecord& rec, bool& ok, std::vector<RowError>& errors);
+  // next() in two halves, so rows can be validated on other threads than the
+  // one reading the file: next_row() reads the next raw row (false at the
+  // end; throws io::Error like next()), and read() on a worker() of this
+  // reader validates it exactly as next() would. read() swaps `row`'s storage
+  // in and back out, so neither side allocates.
+  bool next_row(Row& row);
+  void read(Row& row, RosterRecord& rec, bool& ok, std::vector<RowError>& errors);
+  // A reader with this one's header mapping and `today` but no file: only
+  // read() may be called on it (next() and progress() need the file).
+  std::unique_ptr<RosterReader> worker() const;
   double progress() const { return table_->progress(); }
   int64_t rows_read() const { return rows_; }
   // Excel's number of the row `next` returned last.
@@ -95,6 +105,8 @@ class RosterReader {
   std::string column_header(RosterColumn c) const;
 
  private:
+  RosterReader(const RosterReader& layout, int);  // worker(): the mapping without the file
+  void validate(RosterRecord& r, bool& ok, std::vector<RowError>& errors);
   std::string_view cell(RosterColumn c) const;
   void read_identity(RosterRecord& r);
   void read_regions(RosterRecord& r);

@@ -14,7 +14,7 @@ namespace {
 
 // Insured here the year before: a paid enrollment of year - 1 inside the
 // policy's region (what the registry knows of 续费 vs 断保/新参保).
-bool insured_here_last_year(store::Store& st, std::string_view id, int year, const Policy& pol) {
+bool insured_here_last_year(PersonSource& st, std::string_view id, int year, const Policy& pol) {
   for (const auto& e : st.enrollments_of(id, year - 1))
     if (e.place.inside(pol.region) && (e.paid_on || e.status == store::EnrollmentStatus::paid)) return true;
   return false;
@@ -30,6 +30,12 @@ Refusal registration_required(const Policy& pol, std::string why) {
 }  // namespace
 
 bool check_person(store::Store& st, const io::PolicySet& policies, const Actor& actor, std::string_view id, int year,
+                  Date day, bool need_unpaid, Checked& c, Refusal& ref, const Channel* ch) {
+  StoreSource src(st);
+  return check_person(src, policies, actor, id, year, day, need_unpaid, c, ref, ch);
+}
+
+bool check_person(PersonSource& st, const io::PolicySet& policies, const Actor& actor, std::string_view id, int year,
                   Date day, bool need_unpaid, Checked& c, Refusal& ref, const Channel* ch) {
   auto person = st.person(id);
   auto enr = person ? st.enrollments_of(id, year) : std::vector<store::Enrollment>{};

@@ -10,6 +10,7 @@
 #include "io/policy_set.h"
 #include "ledger/actor.h"
 #include "ledger/outcome.h"
+#include "ledger/person_facts.h"
 #include "ledger/vocabulary.h"
 #include "store/store.h"
 
@@ -30,6 +31,9 @@ struct Checked {
 // policy, employee-insured, ineligible). `ch`: the payment's channel (nullptr
 // for department subsidy rows).
 bool check_person(store::Store& st, const io::PolicySet& policies, const Actor& actor, std::string_view id, int year,
+                  Date day, bool need_unpaid, Checked& c, Refusal& ref, const Channel* ch = nullptr);
+// The same checks over rows from `src` (a batch's pre-read rows).
+bool check_person(PersonSource& src, const io::PolicySet& policies, const Actor& actor, std::string_view id, int year,
                   Date day, bool need_unpaid, Checked& c, Refusal& ref, const Channel* ch = nullptr);
 
 // The assessment's payment window admits `day`; else `ref` says which rule

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include "core/id_number.h"
 #include "core/money.h"
 #include "ledger/checks.h"
+#include "ledger/household_due.h"
 #include "registry/rules.h"
 #include "store/ledger_store.h"
 
@@ -377,46 +379,91 @@ void Ledger::apply_batch(std::vector<Unit>& units) {
 // ------------------------------------------------------------------ writer
 
 // What the writer reads once per batch inside its transaction (it holds the
-// write lock on SQLite): which idempotency keys exist already, and the
-// current status of every enrollment the batch touches. Enrollments are also
-// written by registry/campaign code, so their status is read each batch,
+// write lock on SQLite, the enrollment rows' locks on PostgreSQL), what the
+// batch has decided so far (later writes of the batch see earlier ones), and
+// the rows it will write with one multi-row statement per table. Enrollments
+// are also written by registry/campaign code, so they are read each batch,
 // never cached across batches.
 struct Ledger::BatchReads {
-  std::unordered_set<std::string> existing;
-  std::unordered_map<int64_t, std::string> status;  // enrollment → status, updated as the batch moves it
-  std::unordered_set<std::string_view> in_batch;    // keys written earlier in this batch
+  using EnrollmentState = store::counters::EnrollmentState;
+  std::unordered_set<std::string> existing;  // keys stored before the batch
+  std::unordered_set<std::string> in_batch;  // keys written by this batch
+  std::unordered_map<int64_t, EnrollmentState> read;  // enrollments as read
+  std::unordered_map<int64_t, EnrollmentState> now;   // … as the batch moves them
+  std::unordered_map<int64_t, std::optional<Date>> moved;  // enrollment → its new paid_on
+  std::unordered_set<int64_t> reversed;  // payments reversed (stored or by this batch)
+  // (person, year) → payer of each unreversed subsidy row; read for the
+  // persons of writes that touch subsidies only (plain payments do not).
+  std::map<std::pair<std::string, int>, std::vector<std::string>> standing;
+  std::vector<int64_t> ids;  // reserved payment ids, used in order
+  size_t next_id = 0;
+  std::vector<store::Payment> rows;  // not yet inserted
+  std::vector<std::string_view> hashes;
+  store::counters::Deltas deltas;
+
+  int64_t take_id() {
+    if (next_id >= ids.size()) throw std::logic_error("ledger writer: more rows than reserved ids");
+    return ids[next_id++];
+  }
+  bool taken(const std::string& key) const { return existing.count(key) || in_batch.count(key); }
+  bool has_subsidy(const std::string& person, int year, const std::string& payer) const {
+    auto it = standing.find({person, year});
+    return it != standing.end() && std::find(it->second.begin(), it->second.end(), payer) != it->second.end();
+  }
 };
 
 namespace {
 
 using BatchReads = Ledger::BatchReads;
 
+// Writes touching subsidy rows: their person's standing subsidies are read.
+bool touches_subsidies(const Ledger::Prepared& p) { return p.main.kind != Kind::payment || !p.children.empty(); }
+
 BatchReads read_batch(store::LedgerStore& ls, std::span<Ledger::Prepared* const> items) {
-  std::vector<std::string_view> keys;
-  std::vector<int64_t> enr;
+  std::vector<std::string_view> keys, persons;
+  std::vector<int64_t> enr, targets;
+  size_t rows = 0;
   for (auto* p : items) {
     keys.push_back(p->main.idem_key);
     if (p->enrollment && !p->enroll_from.empty()) enr.push_back(p->enrollment);
+    if (p->main.kind == Kind::reversal) targets.push_back(p->main.reverses);
+    if (touches_subsidies(*p)) persons.push_back(p->main.person);
+    rows += 1 + p->children.size();
   }
+  std::sort(persons.begin(), persons.end());
+  persons.erase(std::unique(persons.begin(), persons.end()), persons.end());
   BatchReads b;
   b.existing = ls.existing_keys(keys);
-  b.status = ls.enrollment_statuses(enr);
+  b.read = ls.enrollments_for_update(enr);
+  b.now = b.read;
+  b.reversed = ls.reversed(targets);
+  for (auto& s : ls.standing_subsidies(persons)) b.standing[{s.person, s.year}].push_back(std::move(s.payer));
+  b.ids = ls.reserve_payment_ids(rows);
   return b;
 }
 
-// What a concurrent writer could have changed since the prepare phase. A
-// reversal that lost the race to another reversal of the same row is
-// "already reversed" (checked before the enrollment, which that other
-// reversal moved back to registered).
+// The receipt of the person's unreversed payment of the year, written by
+// this batch or stored before it.
+std::string paid_receipt(store::LedgerStore& ls, const BatchReads& b, const std::string& person, int year) {
+  for (auto it = b.rows.rbegin(); it != b.rows.rend(); ++it)
+    if (it->kind == Kind::payment && it->person == person && it->year == year && !b.reversed.count(it->id))
+      return it->receipt_no;
+  return ls.unreversed_payment_receipt(person, year);
+}
+
+// What a concurrent writer (or an earlier write of this batch) could have
+// changed since the prepare phase. A reversal that lost the race to another
+// reversal of the same row is "already reversed" (checked before the
+// enrollment, which that other reversal moved back to registered).
 std::optional<Refusal> recheck(store::LedgerStore& ls, const Ledger::Prepared& p, const BatchReads& b) {
-  if (p.main.kind == Kind::reversal && ls.is_reversed(p.main.reverses))
+  if (p.main.kind == Kind::reversal && b.reversed.count(p.main.reverses))
     return refusal(ErrorKind::conflict, "already_reversed", "该笔缴费已冲正，不能重复冲正");
   if (p.enrollment && !p.enroll_from.empty()) {
-    auto it = b.status.find(p.enrollment);
-    const std::string st = it == b.status.end() ? std::string() : it->second;
+    auto it = b.now.find(p.enrollment);
+    const std::string st = it == b.now.end() ? std::string() : it->second.status;
     if (st != p.enroll_from) {
       if (st == "paid") {
-        std::string no = ls.unreversed_payment_receipt(p.main.person, p.main.year);
+        std::string no = paid_receipt(ls, b, p.main.person, p.main.year);
         return refusal(ErrorKind::conflict, "already_paid", "该人员本年度已缴费" + (no.empty() ? "" : "，凭证号 " + no),
                        "", nlohmann::json{{"receipt_no", no}});
       }
@@ -424,35 +471,85 @@ std::optional<Refusal> recheck(store::LedgerStore& ls, const Ledger::Prepared& p
       return refusal(ErrorKind::refused, "not_enrolled", "该人员本年度参保登记已失效（" + st + "）");
     }
   }
-  if (p.check_subsidy_dup && ls.has_unreversed_subsidy(p.main.person, p.main.year, p.main.payer_name))
+  if (p.check_subsidy_dup && b.has_subsidy(p.main.person, p.main.year, p.main.payer_name))
     return refusal(ErrorKind::conflict, "already_paid", "该部门对该人员本年度的资助已记账");
   return std::nullopt;
 }
 
 // A 代缴 line the department already recorded itself (POST /subsidy-payments
 // before the person paid) is not written a second time by the payment.
-void drop_recorded_subsidies(store::LedgerStore& ls, Ledger::Prepared& p) {
+void drop_recorded_subsidies(const BatchReads& b, Ledger::Prepared& p) {
   if (p.main.kind != Kind::payment || p.children.empty()) return;
   std::erase_if(p.children, [&](const Row& ch) {
-    return ch.kind == Kind::subsidy && ls.has_unreversed_subsidy(ch.person, ch.year, ch.payer_name);
+    return ch.kind == Kind::subsidy && b.has_subsidy(ch.person, ch.year, ch.payer_name);
   });
 }
 
-// The rows of one write, then the enrollment status that follows the ledger.
-void write_rows(store::LedgerStore& ls, Ledger::Prepared& p, BatchReads& b) {
+// One row into the batch: what later writes of the batch see, and its
+// counter change (the payment trigger's, which stands aside for the writer).
+void stage(BatchReads& b, const Row& r, const std::string& hash) {
+  b.rows.push_back(r);
+  b.hashes.push_back(hash);
+  b.in_batch.insert(r.idem_key);
+  const bool department = r.payer_kind == "department";
+  int64_t standing = 0;
+  if (r.kind == Kind::subsidy || (r.kind == Kind::reversal && department)) {
+    auto& payers = b.standing[{r.person, r.year}];
+    if (r.kind == Kind::subsidy) {
+      payers.push_back(r.payer_name);
+    } else if (auto it = std::find(payers.begin(), payers.end(), r.payer_name); it != payers.end()) {
+      payers.erase(it);  // only subsidy rows are the department's: this reversal reverses one
+    }
+    standing = int64_t(payers.size());
+  }
+  if (r.kind == Kind::reversal) b.reversed.insert(r.reverses);
+  b.deltas.payment(int64_t(r.region.padded_number()), r.year, r.paid_on.str(), department, r.amount_fen,
+                   store::counters::subsidised_change(kind_id(r.kind), department, standing));
+}
+
+// The rows of one write (ids from the reserve, children after their
+// parent), then the enrollment status that follows the ledger.
+void write_rows(Ledger::Prepared& p, BatchReads& b) {
   Row& m = p.main;
-  m.id = ls.insert(m, p.request_hash);
-  b.in_batch.insert(m.idem_key);
+  m.id = b.take_id();
+  stage(b, m, p.request_hash);
   for (auto& c : p.children) {
     c.parent = m.id;
     c.created_at = m.created_at;
-    c.id = ls.insert(c, p.request_hash);
-    b.in_batch.insert(c.idem_key);
+    c.id = b.take_id();
+    stage(b, c, p.request_hash);
   }
   if (p.enrollment && !p.enroll_to.empty()) {
-    ls.set_enrollment_status(p.enrollment, p.enroll_to, p.enroll_paid_on);
-    b.status[p.enrollment] = p.enroll_to;
+    auto& e = b.now[p.enrollment];
+    e.status = p.enroll_to;
+    e.paid_on = p.enroll_paid_on ? p.enroll_paid_on->str() : std::string();
+    b.moved[p.enrollment] = p.enroll_paid_on;
   }
+}
+
+// Inserts the rows staged so far (one multi-row statement per chunk).
+void flush_rows(store::LedgerStore& ls, BatchReads& b) {
+  if (b.rows.empty()) return;
+  ls.insert_payments(b.rows, b.hashes);
+  b.rows.clear();
+  b.hashes.clear();
+}
+
+// The end of a batch: the rows, the enrollments' statuses, the audit rows
+// and the counters' change, each in one multi-row statement per chunk.
+void write_batch(store::LedgerStore& ls, BatchReads& b, std::span<const store::AuditEntry> audits) {
+  flush_rows(ls, b);
+  std::vector<store::LedgerStore::StatusChange> changes;
+  changes.reserve(b.moved.size());
+  for (const auto& [id, paid_on] : b.moved) {
+    const auto& after = b.now.at(id);
+    if (auto it = b.read.find(id); it != b.read.end()) b.deltas.enrollment(it->second, after);
+    changes.push_back({id, after.status, paid_on});
+  }
+  ls.set_enrollment_statuses(changes);
+  ls.append_audit(audits);
+  ls.add_counter_deltas(b.deltas);
+  ls.hand_back_counters();
 }
 
 // The audit row of a written write (same transaction as its rows).
@@ -467,6 +564,14 @@ store::AuditEntry audit_of(const Ledger::Prepared& p, const std::string& now) {
   if (!p.audit_new.is_null()) nj["request"] = p.audit_new;
   return store::AuditEntry{now, p.actor.username, p.audit_action, "payment", std::to_string(m.id),
                            p.audit_old.is_null() ? "" : p.audit_old.dump(), nj.dump(), m.region};
+}
+
+// The result stored under the key of `p`: a replay, or a conflict when
+// another request wrote it. Rows of this batch are inserted first so the
+// lookup finds them (a key met twice in one batch is rare).
+std::optional<Outcome> replay_in_batch(store::LedgerStore& ls, BatchReads& b, const Ledger::Prepared& p) {
+  if (b.in_batch.count(p.main.idem_key)) flush_rows(ls, b);
+  return replay(ls, p.main.idem_key, p.request_hash, kPaymentKeyConflict);
 }
 
 }  // namespace
@@ -484,6 +589,8 @@ void Ledger::assign_receipt(store::LedgerStore& ls, Row& m) {
 
 void Ledger::apply_items(std::span<Prepared* const> items, std::span<Outcome> outs) {
   auto& ls = wst_->ledger();
+  // Before any row: the triggers leave the counters to this batch's deltas.
+  ls.take_over_counters();
   BatchReads b = read_batch(ls, items);
   std::vector<store::AuditEntry> audits;
   audits.reserve(items.size());
@@ -498,8 +605,8 @@ void Ledger::apply_items(std::span<Prepared* const> items, std::span<Outcome> ou
     Prepared& p = *items[i];
     Outcome& out = outs[i];
     // Idempotency: the key seen before (also earlier in this batch) → the first result.
-    if (b.existing.count(p.main.idem_key) || b.in_batch.count(p.main.idem_key)) {
-      if (auto o = replay(ls, p.main.idem_key, p.request_hash, kPaymentKeyConflict)) {
+    if (b.taken(p.main.idem_key)) {
+      if (auto o = replay_in_batch(ls, b, p)) {
         out = std::move(*o);
         continue;
       }
@@ -508,26 +615,25 @@ void Ledger::apply_items(std::span<Prepared* const> items, std::span<Outcome> ou
       out.refusal = std::move(*ref);
       continue;
     }
-    drop_recorded_subsidies(ls, p);
+    drop_recorded_subsidies(b, p);
     p.main.created_at = now;
     if (p.main.kind == Kind::payment) assign_receipt(ls, p.main);
-    write_rows(ls, p, b);
+    write_rows(p, b);
     audits.push_back(audit_of(p, now));
     out.ok = true;
     out.row = p.main;
     out.children = p.children;
   }
-  ls.append_audit(audits);
+  write_batch(ls, b, audits);
 }
 
 void Ledger::apply_atomic(store::LedgerStore& ls, std::span<Prepared* const> items, std::span<Outcome> outs,
                           BatchReads& b, std::vector<store::AuditEntry>& audits, const std::string& now) {
   // The unit's keys are written together, so the first one decides: stored
   // (a COMMIT whose answer was lost, run again) → every write answers its replay.
-  const std::string& head = items.front()->main.idem_key;
-  if (b.existing.count(head) || b.in_batch.count(head)) {
+  if (b.taken(items.front()->main.idem_key)) {
     for (size_t i = 0; i < items.size(); ++i) {
-      auto o = replay(ls, items[i]->main.idem_key, items[i]->request_hash, kPaymentKeyConflict);
+      auto o = replay_in_batch(ls, b, *items[i]);
       outs[i] = o ? std::move(*o)
                   : refused(refusal(ErrorKind::conflict, "idempotency_conflict", std::string(kPaymentKeyConflict),
                                     "idempotency_key"));
@@ -536,10 +642,10 @@ void Ledger::apply_atomic(store::LedgerStore& ls, std::span<Prepared* const> ite
   }
   // Every recheck before the first row: one refusal refuses the unit, nothing written.
   for (size_t i = 0; i < items.size(); ++i) {
-    const bool taken = b.existing.count(items[i]->main.idem_key) || b.in_batch.count(items[i]->main.idem_key);
-    auto ref = taken ? std::optional<Refusal>(refusal(ErrorKind::conflict, "idempotency_conflict",
-                                                      std::string(kPaymentKeyConflict), "idempotency_key"))
-                     : recheck(ls, *items[i], b);
+    auto ref = b.taken(items[i]->main.idem_key)
+                   ? std::optional<Refusal>(refusal(ErrorKind::conflict, "idempotency_conflict",
+                                                    std::string(kPaymentKeyConflict), "idempotency_key"))
+                   : recheck(ls, *items[i], b);
     if (!ref) continue;
     for (size_t k = 0; k < items.size(); ++k)
       outs[k] = refused(k == i ? *ref : refusal(ErrorKind::conflict, "group_aborted", "同组其他缴费被拒绝，本笔未记账"));
@@ -547,10 +653,10 @@ void Ledger::apply_atomic(store::LedgerStore& ls, std::span<Prepared* const> ite
   }
   for (size_t i = 0; i < items.size(); ++i) {
     Prepared& p = *items[i];
-    drop_recorded_subsidies(ls, p);
+    drop_recorded_subsidies(b, p);
     p.main.created_at = now;
     if (p.main.kind == Kind::payment) assign_receipt(ls, p.main);
-    write_rows(ls, p, b);
+    write_rows(p, b);
     audits.push_back(audit_of(p, now));
     outs[i].ok = true;
     outs[i].row = p.main;
@@ -991,12 +1097,27 @@ std::optional<HouseholdOutcome> household_replay(store::LedgerStore& ls, const s
   return h;
 }
 
-// Whether the member owes `year` inside the actor's scope: an active
-// enrollment still unpaid (registered) at a place the actor may collect for.
-bool owes_here(store::Store& st, const Actor& actor, std::string_view id, int year) {
+// Whether the member is one the household pays for now: an active unpaid
+// enrollment at a place the actor collects for, read as the household card
+// reads it (ledger/household_due). A member the card shows as 无需缴费
+// (deceased, 职工医保) or whose time has passed (window closed while a
+// newborn's 90 days still run) neither joins the default members nor blocks
+// the others as selective. Any other reason the card gives (a duplicate
+// enrollment, an amount left to local configuration …) keeps the member in,
+// so the household is refused naming that member and the reason — a data
+// problem is fixed first, not paid around.
+bool owes_here(store::Store& st, const PolicySet& policies, const Actor& actor, std::string_view id, int year,
+               Date day) {
+  bool registered = false;
   for (const auto& e : st.enrollments_of(id, year))
-    if (e.status == store::EnrollmentStatus::registered && actor.in_scope(e.place)) return true;
-  return false;
+    registered |= e.status == store::EnrollmentStatus::registered && actor.in_scope(e.place);
+  if (!registered) return false;
+  auto p = st.person(id);
+  if (!p) return false;
+  const MemberDue m = member_due(st, policies, actor, *p, year, day);
+  if (m.status == DueStatus::owing) return true;
+  if (m.status != DueStatus::cannot_pay) return false;
+  return m.code != "outside_window" && m.code != "day_not_allowed" && m.code != "too_late";
 }
 
 }  // namespace
@@ -1047,7 +1168,7 @@ HouseholdOutcome Ledger::household_checked(const Actor& actor, const HouseholdPa
     std::vector<std::string> paying;
     const auto all = st.household_members(r.household);
     for (const auto& m : all)
-      if (r.members.empty() ? owes_here(st, actor, m.id_number, r.year)
+      if (r.members.empty() ? owes_here(st, policies_, actor, m.id_number, r.year, day)
                             : std::binary_search(r.members.begin(), r.members.end(), m.id_number))
         paying.push_back(m.id_number);
     if (paying.size() < r.members.size())
@@ -1061,7 +1182,7 @@ HouseholdOutcome Ledger::household_checked(const Actor& actor, const HouseholdPa
     std::string list;
     for (const auto& m : registry::household_status(st, r.household, r.year, paying, today)) {
       bool out = m.why == registry::Accounted::not_accounted ||
-                 (m.why == registry::Accounted::enrolled && owes_here(st, actor, m.id_number, r.year));
+                 (m.why == registry::Accounted::enrolled && owes_here(st, policies_, actor, m.id_number, r.year, day));
       if (!out) continue;
       missing.push_back(mask_id(m.id_number));
       list += (list.empty() ? "" : "、") + mask_id(m.id_number);

@@ -144,9 +144,13 @@ class Ledger {
   // unavailable; other errors propagate.
   bool writer_tx(const std::function<void()>& body, std::chrono::steady_clock::time_point deadline);
   void writer_session();  // session settings of the writer's connection (at open and after reconnect)
-  // Applies `items` inside the open transaction: batched idempotency and
-  // enrollment reads, per-row inserts with cached statements, one
-  // multi-row audit insert. Throws on a store error (the caller rolls back).
+  // Applies `items` inside the open transaction, set-based: one read each of
+  // keys, enrollments (locked), reversals and standing subsidies; decisions
+  // in memory; then one multi-row insert per table (payments with their
+  // subsidy children under reserved ids, audit rows), one multi-row
+  // enrollment update and the counters' deltas of the batch (the triggers
+  // stand aside, store/counters.h). Throws on a store error (the caller
+  // rolls back and retries unit by unit).
   void apply_items(std::span<Prepared* const> items, std::span<Outcome> outs);
   // An atomic unit inside apply_items: replayed whole, refused whole or written whole.
   void apply_atomic(store::LedgerStore& ls, std::span<Prepared* const> items, std::span<Outcome> outs,

@@ -22,6 +22,7 @@
 #include "io/table.h"
 #include "io/table_memory.h"
 #include "registry/sha256.h"
+#include "store/bulk_load.h"
 
 namespace canbao::registry {
 
@@ -202,6 +203,7 @@ class Batch {
     b.rows_written = written;
     b.status = "committed";
     if (initial_) st_.bulk_end();
+    if (before_commit_) before_commit_();
     st_.update_import(b);
     st_.audit({"", opt_.actor, "import", "import_batch", std::to_string(res_.batch_id), "",
                fmt::format(R"({{"kind":"{}","rows":{},"written":{},"rejected":{}}})", kind_, res_.rows_total,
@@ -214,6 +216,10 @@ class Batch {
     res_.committed = true;
     return res_;
   }
+
+  // Runs inside the batch's transaction just before a commit (never for a
+  // rejected batch, whose rollback undoes everything by itself).
+  void before_commit(std::function<void()> f) { before_commit_ = std::move(f); }
 
   // Header problems end the import before any row is read.
   ImportResult fail_header(std::string column, std::string reason) {
@@ -239,6 +245,7 @@ class Batch {
   bool force_reject_ = false;
   bool bulk_mode_ = false;
   bool initial_ = false;
+  std::function<void()> before_commit_;
 };
 
 std::string missing_column(std::string_view en, std::string_view zh) {
@@ -412,7 +419,12 @@ class RosterWriter {
   }
 
   // On a first load plain inserts; otherwise upserts once any row exists.
-  void write(const RosterChunk& c) {
+  // A household is written once, from its first person in the file: the
+  // writer keeps the households seen (off the reading thread, which is the
+  // import's critical path).
+  void write(RosterChunk& c) {
+    for (const auto& p : c.ps)
+      if (households_seen_.insert(p.household).second) c.hs.push_back({p.household, p.hukou, p.id_number});
     if (initial_ || !st_.any_households_exist(c.hs)) st_.insert_households(c.hs);
     else st_.put_households(c.hs);
     if (initial_ || !st_.any_persons_exist(c.ps)) st_.insert_persons(c.ps);
@@ -446,6 +458,7 @@ class RosterWriter {
   int64_t written_ = 0;  // the writer's until joined
   std::exception_ptr error_;
   std::vector<store::Enrollment> enrollments_;
+  std::unordered_set<std::string> households_seen_;  // the writer thread's
   std::thread thread_;  // last: started once everything above exists
 };
 
@@ -454,8 +467,6 @@ class RosterWriter {
 void read_roster_rows(io::RosterReader& rr, Batch& batch, RosterWriter& w, const ImportOptions& opt) {
   const std::string id_header = rr.column_header(io::RosterColumn::id_number);
   const std::string hukou_header = rr.column_header(io::RosterColumn::hukou_region);
-  std::unordered_set<std::string> households_seen;
-  households_seen.reserve(1 << 16);
   IdRows ids_seen;
   io::RosterRecord rec;
   std::vector<io::RowError> errors;
@@ -482,8 +493,6 @@ void read_roster_rows(io::RosterReader& rr, Batch& batch, RosterWriter& w, const
     RosterChunk& c = w.chunk();
     c.ps.emplace_back();
     to_person(rec, batch.id(), c.ps.back());
-    const store::Person& p = c.ps.back();
-    if (households_seen.insert(p.household).second) c.hs.push_back({p.household, p.hukou, p.id_number});
     c.paid.push_back(rec.has_paid_on ? std::optional<Date>(rec.paid_on) : std::nullopt);
     w.flush_if_full(batch.result().rows_total);
   }
@@ -497,6 +506,13 @@ ImportResult import_roster(Store& st, Source src, const ImportOptions& opt) {
     rr.emplace(batch.take_reader(), opt.today);
   } catch (const io::RosterHeaderError& e) {
     return batch.fail_header(e.column, e.zh);
+  }
+  // A first load with a year enrolls everyone: the counters are recounted
+  // once at the end instead of by the trigger per enrollment.
+  std::optional<store::EnrollmentCountersPaused> counters;
+  if (batch.initial() && opt.enroll_year) {
+    counters.emplace(st);
+    batch.before_commit([&] { counters->finish(); });
   }
   int64_t written = 0;
   {

@@ -44,7 +44,9 @@ struct ImportOptions {
   // Roster only: also register every written person for this policy year
   // (参保登记; place = residence when given, else hukou; status paid when the
   // row has 缴费日期). 0 = persons only. A person already actively enrolled
-  // for the year keeps that enrollment.
+  // for the year keeps that enrollment. A first load (empty registry) writes
+  // the enrollments with the progress counters' trigger paused and recounts
+  // them once before commit (store/bulk_load.h); later loads count per row.
   int enroll_year = 0;
   std::function<void(int64_t rows)> progress;  // called every chunk
 };

@@ -5,6 +5,7 @@
 // migration must equal the applied one byte for byte.
 #include "store/counters.h"
 
+#include <stdexcept>
 #include <vector>
 
 namespace canbao::store::counters {
@@ -131,6 +132,16 @@ std::string sqlite_events(std::string_view r, std::string_view sign) {
   return out;
 }
 
+// `guard`: a further condition of the trigger (migration 8), empty in migration 3.
+std::string sqlite_enrollment_update_trigger(std::string_view guard) {
+  std::vector<std::string> changed;
+  for (auto k : kEnrollmentKeys) changed.push_back("OLD." + std::string(k) + " IS NOT NEW." + std::string(k));
+  std::string out = "CREATE TRIGGER progress_enrollment_update AFTER UPDATE ON enrollments\n";
+  if (guard.empty()) out += wrap("WHEN ", changed, " OR ", "  ", " BEGIN") + "\n";
+  else out += wrap("WHEN (", changed, " OR ", "  ", ")") + "\n  AND " + std::string(guard) + " BEGIN\n";
+  return out + sqlite_events("OLD.", "-1") + sqlite_events("NEW.", "1") + "END;\n\n";
+}
+
 std::string sqlite_enrollment_triggers() {
   const auto& first = kEnrollmentEvents[0];
   std::string out = "CREATE TRIGGER progress_enrollment_insert AFTER INSERT ON enrollments\nWHEN NEW." +
@@ -140,11 +151,7 @@ std::string sqlite_enrollment_triggers() {
          join(event_values(first, "1")) + ");\n";
   for (size_t i = 1; i < kEnrollmentEvents.size(); ++i) out += sqlite_event(kEnrollmentEvents[i], "NEW.", "1");
   out += "END;\n\n";
-  std::vector<std::string> changed;
-  for (auto k : kEnrollmentKeys) changed.push_back("OLD." + std::string(k) + " IS NOT NEW." + std::string(k));
-  out += "CREATE TRIGGER progress_enrollment_update AFTER UPDATE ON enrollments\n" +
-         wrap("WHEN ", changed, " OR ", "  ", " BEGIN") + "\n";
-  out += sqlite_events("OLD.", "-1") + sqlite_events("NEW.", "1") + "END;\n\n";
+  out += sqlite_enrollment_update_trigger({});
   out += "CREATE TRIGGER progress_enrollment_delete AFTER DELETE ON enrollments BEGIN\n";
   out += sqlite_events("OLD.", "-1") + "END;\n\n";
   return out;
@@ -330,6 +337,111 @@ std::string rollup_insert(const Level& l) { return "\n" + rollup(l); }
 
 const std::string& totals_insert() {
   static const std::string s = totals();
+  return s;
+}
+
+// ------------------------------------------------------------ the ledger writer
+
+namespace {
+
+constexpr std::string_view kSqliteWriterOff = "NOT EXISTS (SELECT 1 FROM progress_by_writer)";
+constexpr std::string_view kPgWriterOff = "current_setting('canbao.counters', true) IS DISTINCT FROM 'writer'";
+
+size_t column_index(std::string_view name) {
+  for (size_t i = 0; i < kColumns.size(); ++i)
+    if (kColumns[i].name == name) return i;
+  throw std::logic_error("counters: no column " + std::string(name));
+}
+
+}  // namespace
+
+int subsidised_change(std::string_view kind, bool department, int64_t standing_after) {
+  if (!department) return 0;
+  if (kind == "subsidy" && standing_after == 1) return 1;
+  if (kind == "reversal" && standing_after == 0) return -1;
+  return 0;
+}
+
+void Deltas::add(int64_t region, int year, std::string_view day, size_t column, int64_t n) {
+  if (n == 0) return;
+  at_[{region, year, std::string(day)}][column] += n;
+}
+
+void Deltas::enrollment(const EnrollmentState& before, const EnrollmentState& after) {
+  for (const auto& e : kEnrollmentEvents) {
+    const size_t c = column_index(e.column);
+    if (e.holds(before.status)) add(before.place, before.year, e.day_of(before), c, -1);
+    if (e.holds(after.status)) add(after.place, after.year, e.day_of(after), c, 1);
+  }
+}
+
+void Deltas::payment(int64_t region, int year, std::string_view paid_on, bool department, int64_t amount,
+                     int subsidised) {
+  static const size_t sub = column_index("subsidised"), col = column_index("collected_fen"),
+                      sf = column_index("subsidy_fen");
+  add(region, year, paid_on, department ? sf : col, amount);
+  add(region, year, paid_on, sub, subsidised);
+}
+
+bool Deltas::empty() const { return at_.empty(); }
+
+std::vector<Deltas::Row> Deltas::rows(bool days) const {
+  std::map<std::tuple<int, int64_t, int, std::string>, std::array<int64_t, kColumns.size()>> sum;
+  for (const auto& [k, v] : at_) {
+    const auto& [region, year, day] = k;
+    for (const auto& l : kLevels) {
+      auto& s = sum[{l.lvl, region / l.unit * l.unit, year, days ? day : std::string()}];
+      for (size_t i = 0; i < v.size(); ++i) s[i] += v[i];
+    }
+  }
+  std::vector<Row> out;
+  for (const auto& [k, v] : sum) {
+    bool zero = true;
+    for (auto x : v) zero = zero && x == 0;
+    if (zero) continue;
+    out.push_back(Row{std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), v});
+  }
+  return out;
+}
+
+std::string delta_upsert(bool days, size_t n) {
+  const std::string table = days ? "progress_counters" : "progress_totals";
+  const std::string key = days ? "lvl, region, year, day" : "lvl, region, year";
+  const size_t width = (days ? 4 : 3) + kColumns.size();
+  std::string row = "(";
+  for (size_t i = 0; i < width; ++i) row += i ? ", ?" : "?";
+  row += ")";
+  std::string out = "INSERT INTO " + table + " (" + key + ", " + column_list() + ") VALUES ";
+  for (size_t r = 0; r < n; ++r) out += (r ? ", " : "") + row;
+  out += " ON CONFLICT (" + key + ") DO UPDATE SET " + join(each_column([&](const Column& c) {
+           return std::string(c.name) + " = " + table + "." + std::string(c.name) + " + excluded." +
+                  std::string(c.name);
+         }));
+  return out;
+}
+
+const std::string& migration8_sqlite() {
+  static const std::string s = [] {
+    std::string payment(kSqlitePaymentTrigger);
+    payment.replace(payment.find(" BEGIN\n"), 7, "\nWHEN " + std::string(kSqliteWriterOff) + " BEGIN\n");
+    return "\nCREATE TABLE progress_by_writer (writer INTEGER PRIMARY KEY);\n"
+           "DROP TRIGGER progress_enrollment_update;\n"
+           "DROP TRIGGER progress_payment_insert;\n\n" +
+           sqlite_enrollment_update_trigger(kSqliteWriterOff) + payment;
+  }();
+  return s;
+}
+
+const std::string& migration8_postgresql() {
+  static const std::string s =
+      "\nDROP TRIGGER progress_enrollment ON enrollments;\n"
+      "CREATE TRIGGER progress_enrollment AFTER INSERT OR UPDATE OR DELETE ON enrollments\n"
+      "  FOR EACH ROW WHEN (" + std::string(kPgWriterOff) + ")\n"
+      "  EXECUTE FUNCTION progress_enrollment_trg();\n\n"
+      "DROP TRIGGER progress_payment ON payments;\n"
+      "CREATE TRIGGER progress_payment AFTER INSERT ON payments\n"
+      "  FOR EACH ROW WHEN (" + std::string(kPgWriterOff) + ")\n"
+      "  EXECUTE FUNCTION progress_payment_trg();\n";
   return s;
 }
 

@@ -16,6 +16,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "store/counters.h"
 #include "store/store.h"
 
 namespace canbao::store {
@@ -92,32 +93,61 @@ class LedgerStore {
   // receives the count of all matching rows.
   virtual std::vector<Payment> list(const PaymentFilter& f, RegionCode scope, int64_t* total) = 0;
 
-  // --- the writer (one connection, inside its batch transaction)
+  // --- the writer (one connection, inside its batch transaction). Its reads
+  // and writes are per batch, in a few fixed statement shapes (chunks of
+  // 1..256 rows), so a batch costs a few statements, not a few per row.
   // Every commit of this connection is durable before it returns (group
   // commit relies on it); a session setting, so redo after reconnect().
   virtual void make_writes_durable() = 0;
+  // From here to the end of the transaction the payment and enrollment
+  // triggers leave the progress counters to add_counter_deltas (migration 8);
+  // hand_back_counters() before COMMIT. Other transactions keep their triggers.
+  virtual void take_over_counters() = 0;
+  virtual void hand_back_counters() = 0;
   // Which of `keys` are already stored (the rest are new).
   virtual std::unordered_set<std::string> existing_keys(std::span<const std::string_view> keys) = 0;
-  // Current status word of each enrollment; ids not found are left out.
-  virtual std::unordered_map<int64_t, std::string> enrollment_statuses(std::span<const int64_t> ids) = 0;
-  // Whether some reversal row already reverses payment `id`.
-  virtual bool is_reversed(int64_t id) = 0;
+  // The counted columns of each enrollment, locked against other writers
+  // until the transaction ends (PostgreSQL FOR UPDATE; SQLite's write lock is
+  // the writer's already); ids not found are left out.
+  virtual std::unordered_map<int64_t, counters::EnrollmentState> enrollments_for_update(
+      std::span<const int64_t> ids) = 0;
+  // Which of payments `ids` some reversal row already reverses.
+  virtual std::unordered_set<int64_t> reversed(std::span<const int64_t> ids) = 0;
+  // The unreversed subsidy rows (kind subsidy) of `persons`, every year.
+  struct StandingSubsidy {
+    std::string person;
+    int year = 0;
+    std::string payer;
+  };
+  virtual std::vector<StandingSubsidy> standing_subsidies(std::span<const std::string_view> persons) = 0;
   // Receipt number of the person's unreversed payment of `year`; "" when none
   // (or when that payment has no receipt).
   virtual std::string unreversed_payment_receipt(std::string_view person, int year) = 0;
-  // Whether `payer` has an unreversed subsidy row for the person and year.
-  virtual bool has_unreversed_subsidy(std::string_view person, int year, std::string_view payer) = 0;
   // Highest receipt sequence number issued in (receipt region, year); 0 when none.
   virtual int64_t max_receipt_seq(RegionCode receipt_region, int year) = 0;
   // The created_at stamp of rows written now (UTC, the store's text form).
   virtual std::string now_stamp() = 0;
-  // Appends a row as given (created_at, receipt, parent filled by the caller); returns its id.
-  virtual int64_t insert(const Payment& r, std::string_view request_hash) = 0;
-  // Moves an enrollment to `status` with its paid_on (nullopt clears it); the
-  // ledger's only write outside its own table, kept next to its rows.
-  virtual void set_enrollment_status(int64_t enrollment, std::string_view status, std::optional<Date> paid_on) = 0;
+  // `n` unused payment ids, ascending, for rows this transaction inserts
+  // (SQLite: above max(id) under the write lock; PostgreSQL: n nextval()s of
+  // the id sequence in one statement). Ids left unused are simply skipped.
+  virtual std::vector<int64_t> reserve_payment_ids(size_t n) = 0;
+  // Appends rows as given, ids included (created_at, receipt, parent filled
+  // by the caller); request_hashes[i] belongs to rows[i]. Throws on a
+  // constraint (duplicate key, receipt, reversal): the caller rolls back.
+  virtual void insert_payments(std::span<const Payment> rows, std::span<const std::string_view> request_hashes) = 0;
+  // Moves enrollments to a status with its paid_on (nullopt clears it); the
+  // ledger's only write outside its own table. At most one change per id.
+  struct StatusChange {
+    int64_t enrollment = 0;
+    std::string_view status;
+    std::optional<Date> paid_on;
+  };
+  virtual void set_enrollment_statuses(std::span<const StatusChange> changes) = 0;
   // The batch's audit rows in few statements (`at` and `region` as given).
   virtual void append_audit(std::span<const AuditEntry> entries) = 0;
+  // Adds a batch's counter changes at every level to progress_counters and
+  // progress_totals (after take_over_counters).
+  virtual void add_counter_deltas(const counters::Deltas& d) = 0;
 };
 
 }  // namespace canbao::store

@@ -458,6 +458,12 @@ const std::vector<Migration> kMigrations = {
     {5, "server: sessions (token hash, CSRF token, idle expiry) shared by every server", kV5},
     {6, "registry: persons.school_region (学校所在地)", kV6},
     {7, "registry: households.phone (联系电话 for reminders)", kV7},
+    // Version 8 (issue 15): the ledger writer adds the counters' deltas per
+    // batch itself; the payment and enrollment-update triggers stand aside
+    // inside its transaction and keep counting for every other writer
+    // (store/counters.h renders both scripts).
+    {8, "campaign: progress triggers stand aside for the ledger writer's per-batch counter deltas", {},
+     counters::migration8_sqlite(), counters::migration8_postgresql()},
 };
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {

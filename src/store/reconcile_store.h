@@ -123,6 +123,15 @@ struct ChannelPaymentTotal {
   int64_t count = 0, amount_fen = 0;  // may both be 0 (everything reversed)
 };
 
+// A tax payer with no active enrollment in scope, as the roster and the
+// enrollments of the year (every place, every status) know them.
+struct PersonElsewhere {
+  std::string person;
+  bool in_roster = false;
+  RegionCode hukou;                     // empty when not in the roster
+  std::vector<Enrollment> enrollments;  // of the year, by id; only id, place and status are read
+};
+
 class ReconcileStore {
  public:
   virtual ~ReconcileStore() = default;
@@ -154,6 +163,10 @@ class ReconcileStore {
   virtual std::vector<PlatformEnrollment> active_enrollments(RegionCode scope, int year) = 0;
   // One line per person with ledger rows in the year (any status of enrollment).
   virtual std::vector<PlatformPayments> payments_by_person(RegionCode scope, int year) = 0;
+  // Those of `persons` in the roster or enrolled in the year, one line each,
+  // in no particular order (absent ones are left out); read a chunk of IDs
+  // per statement, not a statement per person.
+  virtual std::vector<PersonElsewhere> persons_elsewhere(std::span<const std::string> persons, int year) = 0;
   // By channel name; department rows are not individual payments and are left out.
   virtual std::vector<ChannelPaymentTotal> payments_by_channel(RegionCode scope, int year) = 0;
 };

@@ -1,5 +1,7 @@
 // LedgerStore over SQL (both engines; '?' placeholders, see sql_store.h).
 #include <algorithm>
+#include <functional>
+#include <map>
 
 #include "store/ledger_store.h"
 #include "store/sql_store.h"
@@ -47,28 +49,98 @@ Payment read_row(const RowView& v) {
   return r;
 }
 
-// IN lists and multi-row inserts use a few fixed statement shapes so the
-// connection's statement cache stays small: IN lists are padded to kInChunk
-// by repeating the last value; inserts go in power-of-two row counts.
-constexpr size_t kInChunk = 64;
+// The writer's statements come in a few fixed shapes so each text is
+// prepared once per connection and reused: IN lists are padded to 1, 8, 64
+// or 256 values (repeating the last), multi-row statements go in
+// power-of-two row counts up to 256 (a batch of n rows: at most one
+// statement per set bit of n, per 256).
+constexpr size_t kMaxRows = 256;
 
-std::string in_list_sql(std::string_view head, size_t n) {
+size_t in_shape(size_t n) {
+  for (size_t k : {size_t(1), size_t(8), size_t(64)})
+    if (n <= k) return k;
+  return kMaxRows;
+}
+
+size_t rows_shape(size_t left) {
+  size_t n = kMaxRows;
+  while (n > left) n /= 2;
+  return n;
+}
+
+std::string in_list_sql(std::string_view head, size_t n, std::string_view tail = {}) {
   std::string sql(head);
   sql += " IN (";
   for (size_t k = 0; k < n; ++k) sql += k ? ", ?" : "?";
   sql += ")";
+  sql += tail;
   return sql;
 }
 
+// `head` then n rows of `width` placeholders ("(?, …)", or `row` when
+// given), then `tail`.
+std::string rows_sql(std::string_view head, size_t n, size_t width, std::string_view tail = {},
+                     std::string_view row = {}) {
+  std::string one(row);
+  if (one.empty()) {
+    one = "(";
+    for (size_t k = 0; k < width; ++k) one += k ? ", ?" : "?";
+    one += ")";
+  }
+  std::string sql(head);
+  for (size_t r = 0; r < n; ++r) {
+    if (r) sql += ", ";
+    sql += one;
+  }
+  sql += tail;
+  return sql;
+}
+
+// Statement texts by row count, built on first use.
+class Shapes {
+ public:
+  explicit Shapes(std::function<std::string(size_t)> make) : make_(std::move(make)) {}
+  const std::string& operator()(size_t n) {
+    auto& s = by_n_[n];
+    if (s.empty()) s = make_(n);
+    return s;
+  }
+
+ private:
+  std::function<std::string(size_t)> make_;
+  std::map<size_t, std::string> by_n_;
+};
+
 template <class T, class Fn>
-void query_in(SqlStore& s, const std::string& sql, std::span<const T> values, Fn&& fn) {
+void query_in(SqlStore& s, Shapes& shapes, std::span<const T> values, Fn&& fn) {
   std::vector<Param> ps;
-  for (size_t at = 0; at < values.size(); at += kInChunk) {
+  for (size_t at = 0; at < values.size(); at += kMaxRows) {
+    const size_t n = std::min(kMaxRows, values.size() - at), shape = in_shape(n);
     ps.clear();
-    for (size_t k = 0; k < kInChunk; ++k) ps.push_back(Param(values[std::min(at + k, values.size() - 1)]));
-    s.sql_query_span(sql, ps, fn);
+    for (size_t k = 0; k < shape; ++k) ps.push_back(Param(values[at + std::min(k, n - 1)]));
+    s.sql_query_span(shapes(shape), ps, fn);
   }
 }
+
+// Runs `rows` through multi-row statements of `shapes`; `push` appends one
+// row's parameters.
+template <class T, class Push>
+void exec_rows(SqlStore& s, Shapes& shapes, std::span<const T> rows, Push&& push) {
+  std::vector<Param> ps;
+  for (size_t at = 0; at < rows.size();) {
+    const size_t n = rows_shape(rows.size() - at);
+    ps.clear();
+    for (size_t k = 0; k < n; ++k) push(ps, at + k);
+    s.sql_exec(shapes(n), std::span<const Param>(ps));
+    at += n;
+  }
+}
+
+constexpr std::string_view kPaymentColumns =
+    "id, kind, person, year, enrollment, amount, channel, payer_kind, payer_name, subsidy_mode, idem_key, "
+    "external_txn, request_hash, reverses, parent, reason, collector, paid_on, created_at, receipt_region, "
+    "receipt_seq, receipt_no, verify_code, clct_way, clct_type, policy, import_batch, region";
+constexpr size_t kPaymentWidth = 28;
 
 class SqlLedgerStore final : public LedgerStore {
  public:
@@ -139,24 +211,51 @@ class SqlLedgerStore final : public LedgerStore {
     else s_.sql_script("SET synchronous_commit = on");
   }
 
+  void take_over_counters() override {
+    if (s_.sql_dialect() == Dialect::sqlite) s_.sql_exec("INSERT INTO progress_by_writer (writer) VALUES (1)", {});
+    else s_.sql_query("SELECT set_config('canbao.counters', 'writer', true)", {}, [](const RowView&) {});
+  }
+
+  // PostgreSQL: the setting is transaction-local and ends with the COMMIT
+  // (one round trip saved); SQLite: the row must go before it.
+  void hand_back_counters() override {
+    if (s_.sql_dialect() == Dialect::sqlite) s_.sql_exec("DELETE FROM progress_by_writer", {});
+  }
+
   std::unordered_set<std::string> existing_keys(std::span<const std::string_view> keys) override {
-    static const std::string kKeys = in_list_sql("SELECT idem_key FROM payments WHERE idem_key", kInChunk);
     std::unordered_set<std::string> existing;
-    if (!keys.empty()) query_in(s_, kKeys, keys, [&](const RowView& v) { existing.emplace(v.s(0)); });
+    query_in(s_, keys_, keys, [&](const RowView& v) { existing.emplace(v.s(0)); });
     return existing;
   }
 
-  std::unordered_map<int64_t, std::string> enrollment_statuses(std::span<const int64_t> ids) override {
-    static const std::string kEnr = in_list_sql("SELECT id, status FROM enrollments WHERE id", kInChunk);
-    std::unordered_map<int64_t, std::string> status;
-    if (!ids.empty()) query_in(s_, kEnr, ids, [&](const RowView& v) { status[v.i(0)] = std::string(v.s(1)); });
-    return status;
+  std::unordered_map<int64_t, counters::EnrollmentState> enrollments_for_update(
+      std::span<const int64_t> ids) override {
+    std::unordered_map<int64_t, counters::EnrollmentState> out;
+    query_in(s_, enrollments_, ids, [&](const RowView& v) {
+      auto& e = out[v.i(0)];
+      e.place = v.i(1);
+      e.year = int(v.i(2));
+      e.status = v.s(3);
+      if (!v.null(4)) e.registered_on = v.s(4);
+      if (!v.null(5)) e.paid_on = v.s(5);
+    });
+    return out;
   }
 
-  bool is_reversed(int64_t id) override {
-    bool reversed = false;
-    s_.sql_query("SELECT 1 FROM payments WHERE reverses = ?", {id}, [&](const RowView&) { reversed = true; });
-    return reversed;
+  std::unordered_set<int64_t> reversed(std::span<const int64_t> ids) override {
+    std::unordered_set<int64_t> out;
+    query_in(s_, reversed_, ids, [&](const RowView& v) { out.insert(v.i(0)); });
+    return out;
+  }
+
+  std::vector<StandingSubsidy> standing_subsidies(std::span<const std::string_view> persons) override {
+    std::vector<StandingSubsidy> out;
+    std::unordered_set<std::string> seen;  // padding repeats a person
+    query_in(s_, standing_, persons, [&](const RowView& v) {
+      if (!seen.emplace(std::string(v.s(3))).second) return;
+      out.push_back({std::string(v.s(0)), int(v.i(1)), v.null(2) ? std::string() : std::string(v.s(2))});
+    });
+    return out;
   }
 
   std::string unreversed_payment_receipt(std::string_view person, int year) override {
@@ -165,14 +264,6 @@ class SqlLedgerStore final : public LedgerStore {
                  "AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)",
                  {person, year}, [&](const RowView& v) { no = v.s(0); });
     return no;
-  }
-
-  bool has_unreversed_subsidy(std::string_view person, int year, std::string_view payer) override {
-    bool found = false;
-    s_.sql_query("SELECT 1 FROM payments p WHERE p.person = ? AND p.year = ? AND p.kind = 'subsidy' AND "
-                 "p.payer_name = ? AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)",
-                 {person, year, payer}, [&](const RowView&) { found = true; });
-    return found;
   }
 
   int64_t max_receipt_seq(RegionCode receipt_region, int year) override {
@@ -184,49 +275,104 @@ class SqlLedgerStore final : public LedgerStore {
 
   std::string now_stamp() override { return now_iso(); }
 
-  int64_t insert(const Payment& r, std::string_view request_hash) override {
-    return s_.sql_insert(
-        "INSERT INTO payments (kind, person, year, enrollment, amount, channel, payer_kind, payer_name, "
-        "subsidy_mode, idem_key, external_txn, request_hash, reverses, parent, reason, collector, paid_on, "
-        "created_at, receipt_region, receipt_seq, receipt_no, verify_code, clct_way, clct_type, policy, "
-        "import_batch, region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?)",
-        {kind_id(r.kind), r.person, r.year, r.enrollment ? Param(r.enrollment) : Param(), r.amount_fen, r.channel,
-         r.payer_kind, text_or_null(r.payer_name), text_or_null(r.subsidy_mode), r.idem_key,
-         text_or_null(r.external_txn), request_hash, r.reverses ? Param(r.reverses) : Param(),
-         r.parent ? Param(r.parent) : Param(), text_or_null(r.reason), r.collector, r.paid_on, r.created_at,
-         r.receipt_seq ? region_p(r.receipt_region) : Param(), r.receipt_seq ? Param(r.receipt_seq) : Param(),
-         text_or_null(r.receipt_no), text_or_null(r.verify_code), r.clct_way, r.clct_type, text_or_null(r.policy),
-         r.import_batch ? Param(r.import_batch) : Param(), region_p(r.region)});
+  std::vector<int64_t> reserve_payment_ids(size_t n) override {
+    std::vector<int64_t> ids;
+    if (n == 0) return ids;
+    ids.reserve(n);
+    if (s_.sql_dialect() == Dialect::sqlite) {
+      int64_t mx = 0;
+      s_.sql_query("SELECT COALESCE(MAX(id), 0) FROM payments", {}, [&](const RowView& v) { mx = v.i(0); });
+      for (size_t k = 1; k <= n; ++k) ids.push_back(mx + int64_t(k));
+      return ids;
+    }
+    if (next_ids_sql_.empty()) {
+      std::string seq;
+      s_.sql_query("SELECT pg_get_serial_sequence('payments', 'id')", {}, [&](const RowView& v) { seq = v.s(0); });
+      std::string quoted;
+      for (char c : seq) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+      next_ids_sql_ = "SELECT nextval('" + quoted + "') FROM generate_series(1, CAST(? AS INTEGER))";
+    }
+    s_.sql_query(next_ids_sql_, {int64_t(n)}, [&](const RowView& v) { ids.push_back(v.i(0)); });
+    std::sort(ids.begin(), ids.end());
+    return ids;
   }
 
-  void set_enrollment_status(int64_t enrollment, std::string_view status, std::optional<Date> paid_on) override {
-    s_.sql_exec("UPDATE enrollments SET status = ?, paid_on = ? WHERE id = ?", {status, paid_on, enrollment});
+  void insert_payments(std::span<const Payment> rows, std::span<const std::string_view> hashes) override {
+    exec_rows(s_, insert_, rows, [&](std::vector<Param>& ps, size_t i) {
+      const Payment& r = rows[i];
+      ps.insert(ps.end(),
+                {Param(r.id), Param(kind_id(r.kind)), Param(r.person), Param(r.year),
+                 r.enrollment ? Param(r.enrollment) : Param(), Param(r.amount_fen), Param(r.channel),
+                 Param(r.payer_kind), text_or_null(r.payer_name), text_or_null(r.subsidy_mode), Param(r.idem_key),
+                 text_or_null(r.external_txn), Param(hashes[i]), r.reverses ? Param(r.reverses) : Param(),
+                 r.parent ? Param(r.parent) : Param(), text_or_null(r.reason), Param(r.collector), Param(r.paid_on),
+                 Param(r.created_at), r.receipt_seq ? region_p(r.receipt_region) : Param(),
+                 r.receipt_seq ? Param(r.receipt_seq) : Param(), text_or_null(r.receipt_no),
+                 text_or_null(r.verify_code), Param(r.clct_way), Param(r.clct_type), text_or_null(r.policy),
+                 r.import_batch ? Param(r.import_batch) : Param(), region_p(r.region)});
+    });
   }
 
-  // INSERTs of 32/16/…/1 rows (a cached statement per shape).
+  void set_enrollment_statuses(std::span<const StatusChange> changes) override {
+    exec_rows(s_, statuses_, changes, [&](std::vector<Param>& ps, size_t i) {
+      const auto& c = changes[i];
+      ps.insert(ps.end(), {Param(c.enrollment), Param(c.status), Param(c.paid_on)});
+    });
+  }
+
   void append_audit(std::span<const AuditEntry> audits) override {
-    std::vector<Param> ps;
-    for (size_t at = 0; at < audits.size();) {
-      size_t n = 32;
-      while (n > audits.size() - at) n /= 2;
-      std::string sql =
-          "INSERT INTO audit_log (at, actor, action, entity, entity_id, old_value, new_value, region) VALUES ";
-      ps.clear();
-      for (size_t k = 0; k < n; ++k) {
-        const auto& e = audits[at + k];
-        sql += k ? ", (?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?)";
-        ps.insert(ps.end(), {Param(e.at), Param(e.actor), Param(e.action), Param(e.entity), text_or_null(e.entity_id),
-                             text_or_null(e.old_json), text_or_null(e.new_json),
-                             e.region.empty() ? Param(0) : region_p(e.region)});
-      }
-      s_.sql_exec(sql, std::span<const Param>(ps));
-      at += n;
+    exec_rows(s_, audit_, audits, [&](std::vector<Param>& ps, size_t i) {
+      const auto& e = audits[i];
+      ps.insert(ps.end(), {Param(e.at), Param(e.actor), Param(e.action), Param(e.entity), text_or_null(e.entity_id),
+                           text_or_null(e.old_json), text_or_null(e.new_json),
+                           e.region.empty() ? Param(0) : region_p(e.region)});
+    });
+  }
+
+  void add_counter_deltas(const counters::Deltas& d) override {
+    for (bool days : {true, false}) {
+      const auto rows = d.rows(days);
+      exec_rows(s_, days ? day_deltas_ : total_deltas_, std::span<const counters::Deltas::Row>(rows),
+                [&](std::vector<Param>& ps, size_t i) {
+                  const auto& r = rows[i];
+                  ps.insert(ps.end(), {Param(r.lvl), Param(r.region), Param(r.year)});
+                  if (days) ps.push_back(Param(r.day));
+                  for (auto v : r.values) ps.push_back(Param(v));
+                });
     }
   }
 
  private:
   SqlStore& s_;
+  Shapes keys_{[](size_t n) { return in_list_sql("SELECT idem_key FROM payments WHERE idem_key", n); }};
+  Shapes enrollments_{[this](size_t n) {
+    return in_list_sql("SELECT id, place_region, year, status, registered_on, paid_on FROM enrollments WHERE id", n,
+                       s_.sql_dialect() == Dialect::postgresql ? " FOR UPDATE" : "");
+  }};
+  Shapes reversed_{[](size_t n) { return in_list_sql("SELECT reverses FROM payments WHERE reverses", n); }};
+  // The row id (column 3) tells a padded repeat from a second row.
+  Shapes standing_{[](size_t n) {
+    return in_list_sql("SELECT p.person, p.year, p.payer_name, p.id FROM payments p WHERE p.kind = 'subsidy' AND "
+                       "NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id) AND p.person",
+                       n);
+  }};
+  Shapes insert_{[](size_t n) {
+    return rows_sql("INSERT INTO payments (" + std::string(kPaymentColumns) + ") VALUES ", n, kPaymentWidth);
+  }};
+  // A CTE, not UPDATE … FROM (VALUES …) AS v(…): SQLite names no VALUES
+  // columns. The casts type PostgreSQL's parameters outside an INSERT.
+  Shapes statuses_{[](size_t n) {
+    return rows_sql("WITH v(id, status, paid_on) AS (VALUES ", n, 3,
+                    ") UPDATE enrollments SET status = v.status, paid_on = v.paid_on FROM v WHERE enrollments.id = v.id",
+                    "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT))");
+  }};
+  Shapes audit_{[](size_t n) {
+    return rows_sql("INSERT INTO audit_log (at, actor, action, entity, entity_id, old_value, new_value, region) VALUES ",
+                    n, 8);
+  }};
+  Shapes day_deltas_{[](size_t n) { return counters::delta_upsert(true, n); }};
+  Shapes total_deltas_{[](size_t n) { return counters::delta_upsert(false, n); }};
+  std::string next_ids_sql_;  // PostgreSQL: nextval of the payments id sequence, n times
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "store/reconcile_store.h"
 #include "store/sql_store.h"
@@ -196,11 +197,21 @@ class SqlReconcileStore final : public ReconcileStore {
     return out;
   }
 
+  // Both platform reads below are whole-table scans in id order ('+' keeps
+  // SQLite off the (year, place) and (region, year) indexes): for a county's
+  // year they return most rows, and a scan reads each page once where an
+  // index walk fetches every row by a random seek. The ledger is summed here,
+  // not by GROUP BY, which would sort the year's payments first.
   std::vector<PlatformEnrollment> active_enrollments(RegionCode scope, int year) override {
     auto [lo, hi] = region_range(scope);
     std::vector<PlatformEnrollment> out;
-    s_.sql_query("SELECT person, id, place_region, status, paid_on FROM enrollments WHERE year = ? AND place_region "
-                 "BETWEEN ? AND ? AND status IN ('registered', 'paid')",
+    // SQLite: in id order for free (a person with two active enrollments in
+    // scope takes the later one's); PostgreSQL: as the server reads them.
+    const bool sqlite = s_.sql_dialect() == Dialect::sqlite;
+    s_.sql_query(sqlite ? "SELECT person, id, place_region, status, paid_on FROM enrollments WHERE +year = ? AND "
+                          "+place_region BETWEEN ? AND ? AND status IN ('registered', 'paid') ORDER BY id"
+                        : "SELECT person, id, place_region, status, paid_on FROM enrollments WHERE year = ? AND "
+                          "place_region BETWEEN ? AND ? AND status IN ('registered', 'paid')",
                  {year, lo, hi}, [&](const RowView& v) {
                    PlatformEnrollment e;
                    e.person = v.s(0);
@@ -216,19 +227,77 @@ class SqlReconcileStore final : public ReconcileStore {
   std::vector<PlatformPayments> payments_by_person(RegionCode scope, int year) override {
     auto [lo, hi] = region_range(scope);
     std::vector<PlatformPayments> out;
-    s_.sql_query("SELECT person, SUM(CASE WHEN payer_kind <> 'department' THEN amount ELSE 0 END), "
-                 "SUM(CASE WHEN payer_kind = 'department' THEN amount ELSE 0 END), "
-                 "SUM(CASE WHEN payer_kind = 'family_account' THEN amount ELSE 0 END), MAX(external_txn) "
-                 "FROM payments WHERE year = ? AND region BETWEEN ? AND ? GROUP BY person",
+    // Found by a view of the row's text (no key built per row); keyed by a copy.
+    struct Hash {
+      using is_transparent = void;
+      size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
+    };
+    std::unordered_map<std::string, size_t, Hash, std::equal_to<>> at;
+    s_.sql_query("SELECT person, payer_kind, amount, external_txn FROM payments WHERE +year = ? AND +region BETWEEN ? "
+                 "AND ?",
                  {year, lo, hi}, [&](const RowView& v) {
-                   PlatformPayments p;
-                   p.person = v.s(0);
-                   p.individual_fen = v.i(1);
-                   p.subsidy_fen = v.i(2);
-                   p.family_account_fen = v.i(3);
-                   if (!v.null(4)) p.external_txn = v.s(4);
-                   out.push_back(std::move(p));
+                   auto it = at.find(v.s(0));
+                   if (it == at.end()) {
+                     it = at.emplace(std::string(v.s(0)), out.size()).first;
+                     out.emplace_back();
+                     out.back().person = it->first;
+                   }
+                   PlatformPayments& p = out[it->second];
+                   std::string_view kind = v.s(1);
+                   int64_t amount = v.i(2);
+                   if (kind == "department") p.subsidy_fen += amount;
+                   else p.individual_fen += amount;
+                   if (kind == "family_account") p.family_account_fen += amount;
+                   // MAX(external_txn): byte order, NULLs ignored (both engines compare text so here).
+                   if (!v.null(3) && v.s(3) > p.external_txn) p.external_txn = v.s(3);
                  });
+    return out;
+  }
+
+  std::vector<PersonElsewhere> persons_elsewhere(std::span<const std::string> persons, int year) override {
+    std::vector<PersonElsewhere> out;
+    std::unordered_map<std::string_view, size_t> asked;  // views into `persons` → its line in out, or npos
+    asked.reserve(persons.size());
+    for (auto& p : persons) asked.emplace(p, std::string::npos);
+    auto entry = [&](std::string_view id) -> PersonElsewhere& {
+      auto it = asked.find(id);
+      if (it == asked.end()) throw StoreError("reconciliation: a row for a person not asked for");
+      if (it->second == std::string::npos) {
+        it->second = out.size();
+        out.emplace_back();
+        out.back().person = std::string(it->first);
+      }
+      return out[it->second];
+    };
+    const size_t per = 500;
+    std::vector<Param> ps;
+    for (size_t from = 0; from < persons.size(); from += per) {
+      size_t k = std::min(per, persons.size() - from);
+      std::string marks;
+      for (size_t i = 0; i < k; ++i) marks += i ? ", ?" : "?";
+      ps.clear();
+      for (size_t i = 0; i < k; ++i) ps.emplace_back(persons[from + i]);
+      s_.sql_query_span(fmt::format("SELECT id_number, hukou_region FROM persons WHERE id_number IN ({})", marks), ps,
+                        [&](const RowView& v) {
+                          auto& e = entry(v.s(0));
+                          e.in_roster = true;
+                          e.hukou = v.region(1);
+                        });
+      ps.emplace_back(year);
+      s_.sql_query_span(fmt::format("SELECT person, id, place_region, status FROM enrollments WHERE person IN ({}) AND "
+                                    "year = ? ORDER BY id",
+                                    marks),
+                        ps, [&](const RowView& v) {
+                          auto& p = entry(v.s(0));
+                          Enrollment e;
+                          e.id = v.i(1);
+                          e.person = p.person;
+                          e.year = year;
+                          e.place = v.region(2);
+                          e.status = parse_status(v.s(3)).value_or(EnrollmentStatus::registered);
+                          p.enrollments.push_back(std::move(e));
+                        });
+    }
     return out;
   }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <unordered_set>
 
 namespace canbao::store::detail {
 
@@ -277,13 +278,16 @@ namespace {
 constexpr std::string_view kSqliteDrop[] = {
     "DROP INDEX IF EXISTS persons_id",        "DROP INDEX IF EXISTS persons_household",
     "DROP INDEX IF EXISTS persons_region",    "DROP INDEX IF EXISTS households_id",
-    "DROP INDEX IF EXISTS households_region"};
+    "DROP INDEX IF EXISTS households_region", "DROP INDEX IF EXISTS enrollments_person",
+    "DROP INDEX IF EXISTS enrollments_place"};
 constexpr std::string_view kSqliteBuild[] = {
     "CREATE UNIQUE INDEX households_id ON households(id)",
     "CREATE INDEX households_region ON households(region)",
     "CREATE UNIQUE INDEX persons_id ON persons(id_number)",
     "CREATE INDEX persons_household ON persons(household)",
-    "CREATE INDEX persons_region ON persons(region, id_number)"};
+    "CREATE INDEX persons_region ON persons(region, id_number)",
+    "CREATE INDEX enrollments_person ON enrollments(person, year)",
+    "CREATE INDEX enrollments_place ON enrollments(year, place_region)"};
 constexpr std::string_view kPgDrop[] = {
     "ALTER TABLE enrollments DROP CONSTRAINT IF EXISTS enrollments_person_fkey",
     "ALTER TABLE persons DROP CONSTRAINT IF EXISTS persons_household_fkey",
@@ -291,7 +295,9 @@ constexpr std::string_view kPgDrop[] = {
     "ALTER TABLE households DROP CONSTRAINT IF EXISTS households_pkey",
     "DROP INDEX IF EXISTS persons_household",
     "DROP INDEX IF EXISTS persons_region",
-    "DROP INDEX IF EXISTS households_region"};
+    "DROP INDEX IF EXISTS households_region",
+    "DROP INDEX IF EXISTS enrollments_person",
+    "DROP INDEX IF EXISTS enrollments_place"};
 constexpr std::string_view kPgBuild[] = {
     "SET LOCAL maintenance_work_mem = '256MB'",
     "ALTER TABLE households ADD CONSTRAINT households_pkey PRIMARY KEY (id)",
@@ -299,6 +305,8 @@ constexpr std::string_view kPgBuild[] = {
     "ALTER TABLE persons ADD CONSTRAINT persons_pkey PRIMARY KEY (id_number)",
     "CREATE INDEX persons_household ON persons(household)",
     "CREATE INDEX persons_region ON persons(region, id_number)",
+    "CREATE INDEX enrollments_person ON enrollments(person, year)",
+    "CREATE INDEX enrollments_place ON enrollments(year, place_region)",
     // The importer wrote each person's household in the same load: the
     // constraints hold for these rows and are enforced for every later one.
     "ALTER TABLE persons ADD CONSTRAINT persons_household_fkey FOREIGN KEY (household) "
@@ -310,8 +318,11 @@ constexpr std::string_view kPgBuild[] = {
 bool SqlStore::bulk_begin() {
   if (bulk_dropped_ || !may_drop_indexes()) return false;
   bool empty = true;
+  // Enrollments name persons, so they are empty too; asked anyway, as their
+  // indexes are dropped with the others (a first load with a year fills them).
   q("SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM persons LIMIT 1) a) + "
-    "(SELECT COUNT(*) FROM (SELECT 1 FROM households LIMIT 1) b)",
+    "(SELECT COUNT(*) FROM (SELECT 1 FROM households LIMIT 1) b) + "
+    "(SELECT COUNT(*) FROM (SELECT 1 FROM enrollments LIMIT 1) c)",
     {}, [&](const RowView& r) { empty = r.i(0) == 0; });
   if (!empty) return false;
   if (dialect() == Dialect::sqlite)
@@ -547,13 +558,33 @@ int64_t SqlStore::add_enrollments(std::span<const Enrollment> es, bool skip_if_a
   auto tx = transaction();
   int64_t n = 0;
   if (skip_if_active) {
-    for (const auto& e : es) {
-      bool active = false;
-      q("SELECT 1 FROM enrollments WHERE person = ? AND year = ? AND status IN ('registered', 'paid') LIMIT 1",
-        {e.person, e.year}, [&](const RowView&) { active = true; });
-      if (active) continue;
-      add_enrollment(e);
-      ++n;
+    // One lookup per slice of persons (not one per row), then the newcomers
+    // in one bulk insert; a person twice in `es` is enrolled once, as when
+    // each row looked at the rows written before it.
+    constexpr size_t kIn = 500;
+    std::vector<Param> ps;
+    std::string sql;
+    std::unordered_set<std::string> active;  // "person|year"
+    std::vector<Enrollment> fresh;
+    auto key = [](std::string_view person, int year) { return fmt::format("{}|{}", person, year); };
+    for (size_t off = 0; off < es.size(); off += kIn) {
+      auto slice = es.subspan(off, std::min(kIn, es.size() - off));
+      ps.clear();
+      sql = "SELECT person, year FROM enrollments WHERE status IN ('registered', 'paid') AND person IN (";
+      for (size_t i = 0; i < slice.size(); ++i) {
+        sql += i ? ", ?" : "?";
+        ps.push_back(Param(slice[i].person));
+      }
+      sql += ")";
+      query(sql, ps, [&](const RowView& r) { active.insert(key(r.s(0), int(r.i(1)))); });
+      fresh.clear();
+      for (const auto& e : slice) {
+        auto k = key(e.person, e.year);
+        if (active.count(k)) continue;
+        if (is_active(e.status)) active.insert(std::move(k));
+        fresh.push_back(e);
+      }
+      n += add_enrollments(fresh, false);
     }
   } else {
     constexpr size_t kSlice = 8192;
@@ -699,6 +730,75 @@ void SqlStore::add_employee_insured(std::span<const EmployeeInsured> es) {
   auto tx = transaction();
   bulk_insert("employee_insurance", cols, ps, "");
   tx.commit();
+}
+
+namespace {
+constexpr std::string_view kEmployeeSelect =
+    "SELECT person, name, employer, insured_from, insured_to, as_of, import_batch, region FROM employee_insurance ";
+EmployeeInsured read_employee(const RowView& r) {
+  EmployeeInsured e;
+  e.person = r.s(0);
+  if (!r.null(1)) e.name = r.s(1);
+  if (!r.null(2)) e.employer = r.s(2);
+  e.insured_from = r.date(3);
+  e.insured_to = r.date(4);
+  e.as_of = r.date(5).value_or(Date{});
+  e.import_batch = r.null(6) ? 0 : r.i(6);
+  e.region = r.region(7);
+  return e;
+}
+
+// `head` + " IN (?, …) " + `tail` for IN lists padded to 1, 8, 64 or 256
+// values (repeating the last), so each text is prepared once and reused.
+class PaddedIn {
+ public:
+  PaddedIn(std::string_view head, std::string_view tail) {
+    for (size_t i = 0; i < std::size(kShapes); ++i) {
+      std::string sql(head);
+      sql += " IN (";
+      for (size_t k = 0; k < kShapes[i]; ++k) sql += k ? ", ?" : "?";
+      sql += ") ";
+      sql += tail;
+      sql_[i] = std::move(sql);
+    }
+  }
+  // Runs the statement over `ids` in chunks; `extra` parameters follow each list.
+  void run(SqlStore& s, std::span<const std::string_view> ids, std::initializer_list<Param> extra,
+           const RowFn& fn) const {
+    std::vector<Param> ps;
+    for (size_t at = 0; at < ids.size(); at += kShapes[3]) {
+      const size_t n = std::min(kShapes[3], ids.size() - at);
+      size_t i = 0;
+      while (kShapes[i] < n) ++i;
+      ps.clear();
+      for (size_t k = 0; k < kShapes[i]; ++k) ps.push_back(Param(ids[at + std::min(k, n - 1)]));
+      ps.insert(ps.end(), extra.begin(), extra.end());
+      s.sql_query_span(sql_[i], ps, fn);
+    }
+  }
+
+ private:
+  static constexpr size_t kShapes[] = {1, 8, 64, 256};
+  std::string sql_[4];
+};
+}  // namespace
+
+SqlStore::PersonsRead SqlStore::persons_read(std::span<const std::string_view> ids, int year_from, int year_to) {
+  static const PaddedIn persons(std::string(kPersonSelect) + "WHERE id_number", "");
+  static const PaddedIn enrollments(std::string(kEnrollmentSelect) + "WHERE person",
+                                    "AND year BETWEEN ? AND ? ORDER BY person, year, id");
+  static const PaddedIn categories(std::string(kCategorySelect) + "WHERE person", "ORDER BY person, id");
+  static const PaddedIn employee(std::string(kEmployeeSelect) + "WHERE person", "ORDER BY person, id");
+  PersonsRead out;
+  if (ids.empty()) return out;
+  persons.run(*this, ids, {}, [&](const RowView& r) { out.persons.push_back(read_person(r)); });
+  enrollments.run(*this, ids, {Param(year_from), Param(year_to)},
+                  [&](const RowView& r) { out.enrollments.push_back(read_enrollment(r)); });
+  // Roster categories before the dated ones, as categories_of() answers.
+  for (const auto& p : out.persons) roster_categories(p.id_number, p.categories, p.hukou, out.categories);
+  categories.run(*this, ids, {}, [&](const RowView& r) { out.categories.push_back(read_category(r)); });
+  employee.run(*this, ids, {}, [&](const RowView& r) { out.employee.push_back(read_employee(r)); });
+  return out;
 }
 
 std::vector<EmployeeInsured> SqlStore::employee_insured(std::string_view person) {

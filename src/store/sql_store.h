@@ -82,6 +82,8 @@ class SqlStore : public Store {
   bool any_households_exist(std::span<const Household> hs) override;
   void insert_persons(std::span<const Person> ps) override;
   void insert_households(std::span<const Household> hs) override;
+  bool pause_enrollment_counters() override;   // in bulk_load.cc
+  void resume_enrollment_counters() override;  // in bulk_load.cc
   void put_assessments(std::span<const StoredAssessment> as) override;
   std::optional<StoredAssessment> assessment(std::string_view person, int year) override;
   int64_t count_assessments(RegionCode scope, int year) override;
@@ -114,6 +116,7 @@ class SqlStore : public Store {
   std::vector<SubsidyListEntry> subsidy_entries(int64_t batch) override;
   void add_employee_insured(std::span<const EmployeeInsured> es) override;
   std::vector<EmployeeInsured> employee_insured(std::string_view person) override;
+  PersonsRead persons_read(std::span<const std::string_view> ids, int year_from, int year_to) override;
   void put_targets(std::span<const Target> ts) override;
   std::vector<Target> targets(RegionCode scope, int year) override;
   std::optional<ImportBatch> find_import(std::string_view kind, std::string_view fingerprint) override;

@@ -286,7 +286,8 @@ class Store {
 
   // --- bulk loading (imports). Call inside the import's transaction, after
   // set_bulk_mode(true). When persons and households are both empty (the
-  // first load) the engine drops their indexes and key constraints and
+  // first load) the engine drops their indexes and key constraints (and
+  // enrollments' indexes, for a load that also enrolls) and
   // returns true: rows then go in by plain insert_* in file order, and
   // bulk_end() rebuilds everything, sorted, in the same transaction (a
   // rolled-back load leaves the schema as it was). Returns false otherwise
@@ -298,6 +299,14 @@ class Store {
   // Plain inserts (no upsert): fail on an existing key.
   virtual void insert_persons(std::span<const Person> ps) = 0;
   virtual void insert_households(std::span<const Household> hs) = 0;
+  // Enrollment progress counters during a load (store/bulk_load.h wraps the
+  // pair). Inside the load's transaction: pause_… turns the counters' row
+  // trigger off only when enrollments is empty and returns whether it did
+  // (false: the trigger counts as usual); resume_… turns it on again and
+  // rebuilds every counter from the rows, before commit. A rollback restores
+  // the trigger by itself.
+  virtual bool pause_enrollment_counters() = 0;
+  virtual void resume_enrollment_counters() = 0;
 
   // --- regions (division tree)
   virtual void put_regions(std::span<const Region> regions) = 0;  // upsert by code
@@ -347,6 +356,19 @@ class Store {
   // --- employee-insurance roster (职工医保参保名单)
   virtual void add_employee_insured(std::span<const EmployeeInsured> es) = 0;
   virtual std::vector<EmployeeInsured> employee_insured(std::string_view person) = 0;
+
+  // --- many persons at once (batch payment checks)
+  // What person(), enrollments_of(·, year) for years [year_from, year_to],
+  // categories_of() and employee_insured() answer for each of `ids`, in one
+  // read per table (IN lists of at most 256). Per person the rows keep those
+  // calls' order; unknown IDs have no person. Rejects nothing.
+  struct PersonsRead {
+    std::vector<Person> persons;
+    std::vector<Enrollment> enrollments;       // by person, year, id
+    std::vector<PersonCategory> categories;    // by person: roster first, then dated by id
+    std::vector<EmployeeInsured> employee;     // by person, id
+  };
+  virtual PersonsRead persons_read(std::span<const std::string_view> ids, int year_from, int year_to) = 0;
 
   // --- targets (upsert by region, year, unit)
   virtual void put_targets(std::span<const Target> ts) = 0;

@@ -197,7 +197,7 @@ TEST_P(ImportDbTest, RejectedFirstLoadRestoresIndexes) {
   EXPECT_NE(r.problems.at(0).reason.find("重复"), std::string::npos);
   EXPECT_EQ(st_->count_persons({}), 0);
   // The dropped indexes and keys came back with the rollback.
-  store::Household h{"H9", R("341702100201"), ""};
+  store::Household h{"H9", R("341702100201"), "", ""};
   st_->insert_households(std::vector<store::Household>{h});
   EXPECT_THROW(st_->insert_households(std::vector<store::Household>{h}), store::StoreError);
 }

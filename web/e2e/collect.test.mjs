@@ -190,6 +190,59 @@ test('the other pages a collector opens do not scroll sideways at 390 px', async
   }
 })
 
+test('the staff lists at 390 px: one card per row (masked name, status, big action buttons), tables at 1440 px', async () => {
+  for (const [path, table, name] of [
+    ['/enroll/persons', 'person-table', 'c20-persons-cards'],
+    ['/payment/ledger', 'payment-table', 'c21-ledger-cards'],
+    ['/payment/unpaid', 'unpaid-table', 'c22-unpaid-cards'],
+    ['/campaign/lists', 'list-table', 'c23-lists-cards'],
+  ]) {
+    await page.setViewportSize(PHONE)
+    await page.goto(BASE + path)
+    await page.waitForSelector('[data-test=row-cards]')
+    // wait for the first page of rows (the pagination's total is the server's count)
+    await page.waitForFunction(() => {
+      const t = document.querySelector('.el-pagination__total')
+      return t && /\d/.test(t.textContent) && !document.querySelector('[data-test=row-cards] .el-loading-mask')
+    })
+    const total = Number((await page.locator('.el-pagination__total').innerText()).replace(/\D/g, ''))
+    const cards = page.locator('[data-test=row-card]')
+    if (total > 0) await cards.first().waitFor()
+    const n = await cards.count()
+    assert.equal(n, Math.min(total, 20), `${path}: one card per row of the first page (total ${total})`)
+    assert.ok(path === '/campaign/lists' || total > 0, `${path}: the village has rows`)
+    assert.equal(await page.locator(`[data-test=${table}]`).count(), 0, `${path}: no table on a phone`)
+    await noSideScroll(path + ' cards')
+    if (n) {
+      // names masked as the tables show them, IDs only with their last 4 digits
+      const titles = await page.locator('[data-test=row-card-title]').allInnerTexts()
+      assert.ok(titles.every((x) => x.includes('*')), `${path}: names masked: ${titles.slice(0, 3)}`)
+      const text = await cards.first().innerText()
+      assert.doesNotMatch(text, /\d{17}[\dX]/, `${path}: no full ID number`)
+      await touchTargets('[data-test=row-card] .el-button', path + ' card buttons')
+    }
+    await shot(page, name, { fullPage: false })
+    // the same page on a desktop keeps its table
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await page.waitForSelector(`[data-test=${table}]`)
+    assert.equal(await page.locator('[data-test=row-cards]').count(), 0, `${path}: no cards at 1440 px`)
+  }
+  await page.setViewportSize(PHONE)
+  // an action on a card does what the table's link does
+  await page.goto(BASE + '/enroll/persons')
+  await page.locator('[data-test=row-card] [data-test=card-detail]').first().click()
+  await page.waitForURL((u) => u.pathname.startsWith('/enroll/person/'))
+  // the household's members (reached from a person card) are cards too
+  await page.goBack()
+  await page.locator('[data-test=row-card] [data-test=card-household]').first().click()
+  await page.waitForURL((u) => u.pathname.startsWith('/enroll/household/'))
+  await page.locator('[data-test=row-card]').first().waitFor()
+  assert.equal(await page.locator('[data-test=household-members]').count(), 0, 'household: no table on a phone')
+  await noSideScroll('household members')
+  await touchTargets('[data-test=row-card] .el-button', 'household member buttons')
+  await shot(page, 'c24-household-cards', { fullPage: false })
+})
+
 test('bureau (admin, desktop): every collector of the day, open one; the ledger exports', async (t) => {
   const p2 = await ctx.newPage()
   try {

@@ -71,3 +71,19 @@ export async function statNumber(page, key) {
   const t = await page.locator(`[data-test=stat-${key}] .stat-value`).innerText()
   return Number(t.replace(/[^\d.-]/g, ''))
 }
+
+// The runner's control endpoint (run.mjs): kill the server and start it again on the same
+// database and port. Absent when the tests run against a server that run.mjs did not start.
+export const CONTROL = process.env.E2E_CONTROL || ''
+
+async function control(action) {
+  if (!CONTROL) throw new Error('no E2E_CONTROL: run the tests through e2e/run.mjs')
+  const r = await fetch(CONTROL + '/' + action, { method: 'POST' })
+  const body = await r.json().catch(() => ({}))
+  if (!r.ok) throw new Error(`server ${action}: ${body.error || r.status}`)
+  return body
+}
+/** SIGKILL the server (no clean shutdown) and wait until the process is gone. → {killed} */
+export const killServer = () => control('kill')
+/** Start it again on the same database file and port; resolves once it answers. → {url} */
+export const startServer = () => control('start')

@@ -392,6 +392,85 @@ describe('session and logout', () => {
     expect(store.user).toBeNull()
   })
 
+  it('logout with unsynced payments asks; staying keeps them, only an explicit confirm drops them', async () => {
+    const { setActivePinia, createPinia } = await import('pinia')
+    const { useAuthStore } = await import('../src/stores/auth')
+    const { confirmLogout } = await import('../src/layout/confirmLogout')
+    setActivePinia(createPinia())
+    const store = useAuthStore()
+    store.user = { username: 'cun01', role: 'village' }
+    await offline.rememberUser(store.user)
+    online = false
+    await offline.payOrQueue(pay('pA'))
+    await offline.payOrQueue(pay('pC'))
+    // the store itself never drops them unasked
+    expect(await store.logout()).toEqual({ loggedOut: false, unsynced: 2 })
+    expect(store.user).not.toBeNull()
+    expect(await offline.unsyncedCount()).toBe(2)
+    // 留在系统 (the confirm rejects)
+    const asked = []
+    const stay = vi.fn(async (msg, title, opts) => {
+      asked.push({ msg, title, opts })
+      throw 'cancel'
+    })
+    expect(await confirmLogout(store, { confirm: stay })).toBe(false)
+    expect(stay).toHaveBeenCalledTimes(1)
+    expect(asked[0].title).toBe('有 2 笔缴费未同步')
+    expect(asked[0].msg).toMatch(/2 笔缴费尚未同步/)
+    expect(asked[0].msg).toMatch(/删除/)
+    expect(asked[0].opts.cancelButtonText).toBe('留在系统')
+    expect(store.user).not.toBeNull()
+    expect((await offline.pending()).map((i) => i.state)).toEqual(['pending', 'pending'])
+    expect(await offline.cacheInfo()).not.toBeNull()
+    // 仍然退出
+    const leave = vi.fn(async () => 'confirm')
+    expect(await confirmLogout(store, { confirm: leave })).toBe(true)
+    expect(leave.mock.calls[0][2].confirmButtonText).toBe('仍然退出（删除 2 笔）')
+    expect(store.user).toBeNull()
+    expect(await offline.unsyncedCount()).toBe(0)
+    expect(await offline.cacheInfo()).toBeNull()
+    expect(server.paid.size).toBe(0) // never sent: they were lost on purpose
+  })
+
+  it('logout online sends the queue first, then asks only the usual question', async () => {
+    const { setActivePinia, createPinia } = await import('pinia')
+    const { useAuthStore } = await import('../src/stores/auth')
+    const { confirmLogout } = await import('../src/layout/confirmLogout')
+    setActivePinia(createPinia())
+    const store = useAuthStore()
+    store.user = { username: 'cun01', role: 'village' }
+    online = false
+    await offline.payOrQueue(pay('pA'))
+    online = true
+    const confirm = vi.fn(async () => 'confirm')
+    expect(await confirmLogout(store, { confirm })).toBe(true)
+    expect(confirm.mock.calls[0][0]).toBe('确定退出系统吗？')
+    expect(server.paid.has('pA')).toBe(true)
+    expect(store.user).toBeNull()
+  })
+
+  it('a sync cut off while online is retried by itself (enableAutoRetry)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      offline.enableAutoRetry()
+      online = false
+      await offline.payOrQueue(pay('pA'))
+      online = true
+      server.offline = true // the phone has a signal, the server does not answer (restarting)
+      const first = await offline.syncNow()
+      expect(first.left).toBe(1)
+      expect(offline.syncState.retryAt).not.toBeNull()
+      server.offline = false
+      await vi.advanceTimersByTimeAsync(3000)
+      await vi.waitFor(async () => expect((await offline.pending())[0].state).toBe('synced'))
+      expect(server.paid.has('pA')).toBe(true)
+      expect(offline.syncState.retryAt).toBeNull()
+    } finally {
+      offline.enableAutoRetry(false)
+      vi.useRealTimers()
+    }
+  })
+
   it('the auth store opens offline as the remembered user', async () => {
     const { setActivePinia, createPinia } = await import('pinia')
     const { useAuthStore } = await import('../src/stores/auth')

@@ -24,6 +24,7 @@ export async function refreshIfStale(user) {
 
 export function startOffline({ store, serviceWorker = true } = {}) {
   if (serviceWorker) registerServiceWorker()
+  offline.enableAutoRetry()
   const trySync = () => {
     offline.syncState.online = offline.isOnline()
     if (store && store.user && !store.offlineSession) return offline.syncNow().catch(() => {})

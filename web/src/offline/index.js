@@ -24,6 +24,7 @@ export const syncState = reactive({
   items: [], // pending() as last read
   lastSync: null, // ISO time of the last finished sync
   error: '', // why the last sync stopped early
+  retryAt: null, // ISO time of the next automatic try after a cut-off sync (enableAutoRetry)
 })
 
 export const STATE_LABELS = {
@@ -262,6 +263,11 @@ export async function pending() {
   return items.map((it) => ({ ...it, state_label: STATE_LABELS[it.state] || it.state }))
 }
 
+/** Payments on this phone that the server does not have yet (to send, or held for the bureau). */
+export async function unsyncedCount() {
+  return (await db.all('queue')).filter((i) => i.state === 'pending' || i.state === 'held').length
+}
+
 /** Remove finished items (synced / already paid / refused) from the list; pending and held stay. */
 export async function dismissFinished() {
   for (const it of await db.all('queue'))
@@ -411,6 +417,7 @@ async function doSync() {
   }
   syncState.syncing = true
   syncState.error = ''
+  let retryable = false
   try {
     await ensureSession()
     const singles = queue.filter((i) => i.kind === 'payment')
@@ -447,6 +454,9 @@ async function doSync() {
       if (out) await settle(it, out, answer)
     }
   } catch (e) {
+    // no answer or a failing server: worth trying again by itself; a refusal of the whole call
+    // or an expired login is not (the collector has to act)
+    retryable = e instanceof ApiError && isTransient(e.status) && e.status !== 401
     syncState.error =
       e instanceof ApiError && e.status === 401
         ? '登录已过期，请重新登录后同步'
@@ -460,7 +470,41 @@ async function doSync() {
   const after = await refreshState()
   summary.left = after.pending
   if (!summary.error) syncState.lastSync = new Date().toISOString()
+  if (retryable && summary.left) scheduleRetry()
+  else if (!summary.error) retryStep = 0
   return summary
+}
+
+// A sync cut off while the phone still has a signal (the server restarting, a dropped
+// connection) is tried again by itself, soon at first and then less often: the collector should
+// not have to notice it and press 立即同步. Going offline needs no timer — the `online` event
+// syncs. Opt-in (boot.js), so unit tests of the queue see no stray timers.
+const RETRY_MS = [3000, 6000, 15000, 30000, 60000]
+let autoRetry = false
+let retryTimer = null
+let retryStep = 0
+
+export function enableAutoRetry(on = true) {
+  autoRetry = on
+  if (!on) cancelRetry()
+}
+
+export function cancelRetry() {
+  if (retryTimer) clearTimeout(retryTimer)
+  retryTimer = null
+  syncState.retryAt = null
+}
+
+function scheduleRetry() {
+  if (!autoRetry || retryTimer) return
+  const ms = RETRY_MS[Math.min(retryStep, RETRY_MS.length - 1)]
+  retryStep++
+  syncState.retryAt = new Date(Date.now() + ms).toISOString()
+  retryTimer = setTimeout(() => {
+    retryTimer = null
+    syncState.retryAt = null
+    if (isOnline()) syncNow().catch(() => {})
+  }, ms)
 }
 
 // ----------------------------------------------------------------- session
@@ -484,6 +528,7 @@ export async function rememberedUser() {
 
 /** Everything offline is dropped (logout): cached households, queue and outcomes, remembered user. */
 export async function clearAll() {
+  cancelRetry()
   await Promise.all(Object.keys(db.STORES).map((s) => db.clear(s)))
   syncState.error = ''
   syncState.lastSync = null

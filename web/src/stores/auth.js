@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { auth as authApi, regions as regionsApi } from '../api'
 import { setCsrf } from '../api/http'
 import { menuFor, can } from '../router/menu'
-import { clearAll as clearOffline, rememberedUser, syncNow } from '../offline'
+import { clearAll as clearOffline, rememberedUser, syncNow, unsyncedCount } from '../offline'
 
 export const useAuthStore = defineStore('auth', {
   state: () => ({
@@ -76,13 +76,24 @@ export const useAuthStore = defineStore('auth', {
       await this.ensureRegionName()
       return this.user
     },
-    async logout() {
-      // Offline data (cached households, payment queue) leaves with the user: send the queue first.
+    /**
+     * Log out; the offline data (cached households, payment queue) leaves with the user. Payments
+     * the server does not have yet are dropped only when the caller says so (after asking the
+     * collector, layout/confirmLogout.js): otherwise nothing happens → {loggedOut: false, unsynced}.
+     */
+    async logout({ discardUnsynced = false } = {}) {
       try {
         await syncNow()
       } catch {
-        /* offline: dropped below */
+        /* offline: counted below */
       }
+      let unsynced = 0
+      try {
+        unsynced = await unsyncedCount()
+      } catch {
+        /* no IndexedDB: nothing queued */
+      }
+      if (unsynced && !discardUnsynced) return { loggedOut: false, unsynced }
       try {
         await authApi.logout()
       } catch {
@@ -94,6 +105,7 @@ export const useAuthStore = defineStore('auth', {
         /* no IndexedDB */
       }
       this.clear()
+      return { loggedOut: true, unsynced }
     },
     clear() {
       this.offlineSession = false

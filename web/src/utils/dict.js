@@ -126,3 +126,8 @@ export function tagType(dict, code) {
   const v = dict[code]
   return v && typeof v === 'object' ? v.type || '' : ''
 }
+
+/** Person categories as one line of text (["minimum_living", …] or [{id, label}, …]). */
+export function categoryText(list) {
+  return (list || []).map((c) => (typeof c === 'string' ? CATEGORIES[c] || c : c.label || CATEGORIES[c.id] || c.id)).join('、')
+}

@@ -166,7 +166,7 @@ export function collectErrorMessage(e, base) {
 }
 
 /** What the receipt page shows when the payment was queued offline (no receipt numbers yet). */
-export function queuedSummary(due, paidMembers, { channel, paid_on, placeholder = '待同步' } = {}) {
+export function queuedSummary(due, paidMembers, { channel, paid_on, placeholder = '待同步', collected_at, key } = {}) {
   const rows = paidMembers.map((m) => ({ name: m.name, id_last4: m.id_last4 || '', amount_fen: m.individual_due_fen, receipt_no: null, placeholder }))
   return {
     household: due.household,
@@ -175,6 +175,9 @@ export function queuedSummary(due, paidMembers, { channel, paid_on, placeholder 
     year: due.year,
     channel,
     paid_on,
+    // when the cash changed hands (the queue item's time): the server keeps only the date
+    collected_at: collected_at || new Date().toISOString(),
+    key: key || '', // the queue item, to follow it to its receipts once synced
     queued: true,
     rows,
     total_fen: totalFen(rows),
