@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "campaign/progress.h"
 #include "campaign/reconcile.h"
@@ -59,9 +60,12 @@ static int64_t count(store::Store& st, const char* sql) {
 }
 
 // Steps 1–4 on an empty store: roster, enrollments, payments, counters.
-static void build_population(store::Store& st, int64_t persons, RegionCode root, const Policy* pol,
+// The campaign runs in the autumn before the policy's year (registration
+// from 1 September, the roster taken on 25 December).
+static void build_population(store::Store& st, int64_t persons, RegionCode root, const Policy& pol,
                              const fs::path& dir) {
   auto& s = raw(st);
+  const int year = pol.year, before = pol.year - 1;
   const bool pg = s.sql_dialect() == store::Dialect::postgresql;
   std::string csv = (dir / "roster.csv").string();
   auto t = Clock::now();
@@ -78,34 +82,34 @@ static void build_population(store::Store& st, int64_t persons, RegionCode root,
   st.set_bulk_mode(true);
   t = Clock::now();
   registry::ImportOptions io;
-  io.today = Date::from_ymd(2023, 12, 25);
+  io.today = Date::from_ymd(before, 12, 25);
   io.mode = registry::ImportMode::partial;
   auto ir = registry::import_roster(st, csv, io);
   double ms = ms_since(t);
   fmt::print("import roster         {:>10} rows {:>9.0f} ms {:>10.0f} rows/s\n", ir.rows_written, ms,
              ir.rows_written / ms * 1000);
   fs::remove(csv);
-  if (pol) campaign::targets_from_policy(st, *pol);
+  campaign::targets_from_policy(st, pol);
 
-  // Enroll everyone (registered over 2023-09-01..12-25, 1–25 of each month).
+  // Enroll everyone (registered over 09-01..12-25 of the year before, 1–25 of each month).
   t = Clock::now();
   {
     auto tx = st.transaction();
     if (!pg)
-      s.sql_exec(
+      s.sql_exec(fmt::format(
           "INSERT INTO enrollments (person, year, place_region, household, status, registered_on, note, region) "
-          "SELECT id_number, 2024, hukou_region, household, 'registered', "
-          "printf('2023-%02d-%02d', 9 + (abs(hukou_region + length(id_number) * 7 + CAST(substr(id_number, 15, 3) AS "
+          "SELECT id_number, {}, hukou_region, household, 'registered', "
+          "printf('{}-%02d-%02d', 9 + (abs(hukou_region + length(id_number) * 7 + CAST(substr(id_number, 15, 3) AS "
           "INTEGER)) % 4), 1 + CAST(substr(id_number, 15, 3) AS INTEGER) % 25), '', hukou_region FROM persons",
-          {});
+          year, before), {});
     else
-      s.sql_exec(
+      s.sql_exec(fmt::format(
           "INSERT INTO enrollments (person, year, place_region, household, status, registered_on, note, region) "
-          "SELECT id_number, 2024, hukou_region, household, 'registered', "
-          "'2023-' || lpad((9 + abs(hukou_region + length(id_number) * 7 + CAST(substr(id_number, 15, 3) AS "
+          "SELECT id_number, {}, hukou_region, household, 'registered', "
+          "'{}-' || lpad((9 + abs(hukou_region + length(id_number) * 7 + CAST(substr(id_number, 15, 3) AS "
           "INTEGER)) % 4)::text, 2, '0') || '-' || lpad((1 + CAST(substr(id_number, 15, 3) AS INTEGER) % 25)::text, 2, "
           "'0'), '', hukou_region FROM persons",
-          {});
+          year, before), {});
     tx.commit();
   }
   int64_t enrolled = count(st, "SELECT COUNT(*) FROM enrollments");
@@ -116,14 +120,14 @@ static void build_population(store::Store& st, int64_t persons, RegionCode root,
   t = Clock::now();
   {
     auto tx = st.transaction();
-    s.sql_exec(std::string(
+    s.sql_exec(fmt::format(
                    "INSERT INTO payments (kind, person, year, enrollment, amount, channel, payer_kind, idem_key, "
                    "external_txn, request_hash, collector, paid_on, created_at, receipt_region, receipt_seq, receipt_no, "
                    "verify_code, clct_way, clct_type, policy, region) "
                    "SELECT 'payment', person, year, id, 38000, 'wechat', 'self', 'bench-' || id, 'TX' || id, 'x', "
-                   "'bench', registered_on, '2023-12-25T00:00:00Z', 140500, id, '140500-2024-' || ") +
-                   (pg ? "lpad(id::text, 8, '0')" : "printf('%08d', id)") +
-                   ", 'BENCH', '02', '10', 'jincheng-2024', place_region FROM enrollments WHERE id % 10 < 6",
+                   "'bench', registered_on, '{}-12-25T00:00:00Z', 140500, id, '140500-{}-' || {}"
+                   ", 'BENCH', '02', '10', '{}', place_region FROM enrollments WHERE id % 10 < 6",
+                   before, year, pg ? "lpad(id::text, 8, '0')" : "printf('%08d', id)", pol.id),
                {});
     s.sql_exec("UPDATE enrollments SET status = 'paid', paid_on = registered_on WHERE id % 10 < 6", {});
     tx.commit();
@@ -141,7 +145,7 @@ static void build_population(store::Store& st, int64_t persons, RegionCode root,
 }
 
 static void time_progress(store::Store& x, RegionCode r, int year, int depth, const char* label) {
-  Date asof = Date::from_ymd(2023, 12, 22);
+  Date asof = Date::from_ymd(year - 1, 12, 22);  // late in the campaign, before the year
   campaign::ProgressOptions o;
   o.depth = depth;
   campaign::progress(x, r, year, asof, o);  // warm
@@ -235,9 +239,20 @@ int main() {
   fs::path dir = fs::temp_directory_path() / fmt::format("canbao-bench-campaign-{}", ::getpid());
   fs::create_directories(dir);
   std::string db = (dir / "jincheng.db").string();
-  auto policies = ledger::PolicySet::load_dir(std::string(CANBAO_SOURCE_DIR) + "/policies/2024");
-  const Policy* pol = policies.find(root, 2024);
-  const int year = pol ? pol->year : 2024;
+  // The year is the policy's: the newest one covering root among the
+  // policy sets (one directory per year) of the source tree.
+  std::optional<Policy> pol;
+  for (auto& d : fs::directory_iterator(fs::path(CANBAO_SOURCE_DIR) / "policies")) {
+    if (!d.is_directory()) continue;
+    auto set = ledger::PolicySet::load_dir(d.path().string());
+    for (auto& p : set.all())
+      if (const Policy* f = set.find(root, p.year); f && (!pol || f->year > pol->year)) pol = *f;
+  }
+  if (!pol) {
+    fmt::print(stderr, "no policy under {}/policies covers {}\n", CANBAO_SOURCE_DIR, root.str());
+    return 1;
+  }
+  const int year = pol->year;
 
   const std::string keep = env_str("CANBAO_BENCH_DB");
   if (!keep.empty() && fs::exists(keep)) {
@@ -247,7 +262,7 @@ int main() {
   }
   auto st = store::open_store(db);
   if (count(*st, "SELECT COUNT(*) FROM payments") == 0) {
-    build_population(*st, persons, root, pol, dir);
+    build_population(*st, persons, root, *pol, dir);
     if (!keep.empty()) {
       st.reset();
       fs::copy_file(db, keep, fs::copy_options::overwrite_existing);
@@ -266,7 +281,7 @@ int main() {
   if (std::string pg_url = env_str("CANBAO_BENCH_PG_URL"); !pg_url.empty()) {
     auto pg = store::open_store(pg_url);
     if (count(*pg, "SELECT COUNT(*) FROM payments") == 0)
-      build_population(*pg, env_int("CANBAO_BENCH_PG_PERSONS", persons), root, pol, dir);
+      build_population(*pg, env_int("CANBAO_BENCH_PG_PERSONS", persons), root, *pol, dir);
     else
       fmt::print("[postgresql] reusing the {} payments already in {}\n", count(*pg, "SELECT COUNT(*) FROM payments"),
                  "CANBAO_BENCH_PG_URL");
@@ -285,15 +300,15 @@ int main() {
       auto tx = p->transaction();
       int64_t k = 0;
       std::vector<std::string> days;
-      for (int d = 0; d < 120; ++d) days.push_back(Date::from_ymd(2023, 9, 1).plus_days(d).str());
+      for (int d = 0; d < 120; ++d) days.push_back(Date::from_ymd(year - 1, 9, 1).plus_days(d).str());
       for (int county = 0; county < 100 && k < nplaces; ++county)
         for (int town = 1; town <= 16 && k < nplaces; ++town)
           for (int vil = 1; vil <= 20 && k < nplaces; ++vil, ++k) {
             int64_t code = (140500 + (county / 20) * 100 + county % 20 + 1) * 1000000LL + (100 + town) * 1000 + vil;
             for (auto& day : days)
               ps.sql_exec("INSERT INTO progress_counters (lvl, region, year, day, registered, paid, subsidised, "
-                          "collected_fen, subsidy_fen) VALUES (12, ?, 2024, ?, 3, 2, 0, 76000, 0)",
-                          {code, std::string_view(day)});
+                          "collected_fen, subsidy_fen) VALUES (12, ?, ?, ?, 3, 2, 0, 76000, 0)",
+                          {code, year, std::string_view(day)});
           }
       tx.commit();
     }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <unordered_map>
 
 #include "campaign/progress.h"
@@ -81,12 +82,17 @@ void read_tax(const std::string& path, const ReconcileOptions& opt, const NameIn
     throw io::Error("tax file: missing columns " + m, "税务缴费明细缺少必需的列：" + m);
   }
   io::Row row;
-  auto cell = [&](int c) -> std::string { return c >= 0 && size_t(c) < row.cells.size() ? row.cells[size_t(c)] : ""; };
+  // Cells by reference: a million rows are read without a copy per cell.
+  static const std::string kNone;
+  auto cell = [&](int c) -> const std::string& {
+    return c >= 0 && size_t(c) < row.cells.size() ? row.cells[size_t(c)] : kNone;
+  };
+  const Date id_limit = opt.today.plus_days(366);
   while (t->next(row)) {
     TaxRow r;
     r.row_no = row.number;
-    std::string raw = cell(c_id);
-    auto id = IdNumber::parse(raw, opt.today.plus_days(366));
+    const std::string& raw = cell(c_id);
+    auto id = IdNumber::parse(raw, id_limit);
     if (!id) {
       probs.push_back({"tax", row.number, "certno", mask_id(raw), "身份证号无效"});
       continue;
@@ -102,12 +108,13 @@ void read_tax(const std::string& path, const ReconcileOptions& opt, const NameIn
     r.amount = amt->fen;
     r.clct_time = cell(c_time);
     r.taxdept = cell(c_dept);
-    std::string f = cell(c_revs);
-    r.revs_flag = f.empty() ? "Z" : f;
+    const std::string& f = cell(c_revs);
+    if (!f.empty()) r.revs_flag = f;
     if (r.revs_flag == "-") r.amount = -std::llabs(r.amount);
     r.year = opt.year;
-    std::string y = cell(c_year);
-    if (y.size() >= 4 && std::all_of(y.begin(), y.begin() + 4, ::isdigit)) r.year = std::stoi(y.substr(0, 4));
+    const std::string& y = cell(c_year);
+    if (y.size() >= 4 && std::all_of(y.begin(), y.begin() + 4, ::isdigit))
+      r.year = (y[0] - '0') * 1000 + (y[1] - '0') * 100 + (y[2] - '0') * 10 + (y[3] - '0');
     if (c_unit >= 0 && !cell(c_unit).empty()) {
       if (auto u = RegionCode::parse(cell(c_unit))) r.unit = *u;
       else probs.push_back({"tax", row.number, "insuplc_admdvs", cell(c_unit), "区划代码无效"});
@@ -164,11 +171,104 @@ void read_treasury(const std::string& path, const NameIndex& names, std::vector<
 
 std::string yuan(int64_t fen) { return Money::from_fen(fen).yuan(); }
 
+// An ID number as a hash key. A well-formed one (17 digits and a check
+// character) packs into 64 bits with the top bit set, so the million-row
+// joins below hash integers, not strings; any other text (not from a
+// validated file, possible in old platform rows) is interned under a small
+// number. Equal keys exactly when equal texts; shared by both sides of a run.
+class IdKeys {
+ public:
+  uint64_t key(std::string_view id) {
+    if (uint64_t k = pack(id)) return k;
+    auto [it, fresh] = interned_.try_emplace(std::string(id), uint64_t(others_.size() + 1));
+    if (fresh) others_.push_back(it->first);
+    return it->second;
+  }
+  std::string text(uint64_t k) const {
+    if (!(k >> 63)) return others_.at(size_t(k - 1));
+    uint64_t v = k & ~(uint64_t(1) << 63);
+    std::string out(18, '0');
+    uint64_t c = v % 11;
+    out[17] = c == 10 ? 'X' : char('0' + c);
+    v /= 11;
+    for (int i = 16; i >= 0; --i, v /= 10) out[size_t(i)] = char('0' + v % 10);
+    return out;
+  }
+
+ private:
+  static uint64_t pack(std::string_view id) {
+    if (id.size() != 18) return 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < 17; ++i) {
+      unsigned d = unsigned(id[i]) - '0';
+      if (d > 9) return 0;
+      v = v * 10 + d;
+    }
+    unsigned c = unsigned(id[17]) - '0';
+    if (id[17] == 'X') c = 10;
+    else if (c > 9) return 0;
+    return (v * 11 + c) | (uint64_t(1) << 63);
+  }
+  std::unordered_map<std::string, uint64_t> interned_;
+  std::vector<std::string> others_;
+};
+
+// Key → index, open addressing (keys are never 0): a million entries in one
+// array, not a million hash nodes.
+class KeyIndex {
+ public:
+  static constexpr uint32_t none = UINT32_MAX;
+  void reserve(size_t n) {
+    size_t cap = 16;
+    while (cap < n * 2) cap <<= 1;
+    if (cap > slots_.size()) rehash(cap);
+  }
+  // The index stored for k, or `none`.
+  uint32_t find(uint64_t k) const {
+    if (slots_.empty()) return none;
+    for (size_t i = slot(k);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].key == k) return slots_[i].at;
+      if (slots_[i].key == 0) return none;
+    }
+  }
+  // k's index, stored as `at` when k is new; second = whether it was new.
+  std::pair<uint32_t, bool> try_emplace(uint64_t k, uint32_t at) {
+    if ((used_ + 1) * 2 > slots_.size()) rehash(std::max<size_t>(16, slots_.size() * 2));
+    for (size_t i = slot(k);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].key == k) return {slots_[i].at, false};
+      if (slots_[i].key == 0) {
+        slots_[i] = {k, at};
+        ++used_;
+        return {at, true};
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    uint64_t key = 0;
+    uint32_t at = 0;
+  };
+  size_t slot(uint64_t k) const { return size_t((k * 0x9E3779B97F4A7C15ull) >> shift_); }
+  void rehash(size_t cap) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(cap, Slot{});
+    shift_ = 64 - unsigned(std::countr_zero(cap));
+    used_ = 0;
+    for (auto& o : old)
+      if (o.key) try_emplace(o.key, o.at);
+  }
+  std::vector<Slot> slots_;
+  size_t used_ = 0;
+  unsigned shift_ = 60;
+};
+
 // One tax payer of the year: the net of their rows and what the rows say.
 // The rows are indexes into the run's tax rows, the texts views of them: a
 // million payers cost one hash entry each, not a handful of copies.
 struct TaxPerson {
   int64_t net = 0;
+  uint64_t key = 0;      // IdKeys key of the ID
   int normal = 0;        // rows with flag Z
   uint32_t n = 0;        // rows
   uint32_t first = 0;    // index of the first row
@@ -181,33 +281,32 @@ struct TaxPerson {
 struct TaxSide {
   const std::vector<TaxRow>* rows = nullptr;
   std::vector<TaxPerson> persons;
-  std::unordered_map<std::string_view, uint32_t> by_id;
-  const TaxPerson* find(std::string_view id) const {
-    auto it = by_id.find(id);
-    return it == by_id.end() ? nullptr : &persons[it->second];
+  KeyIndex by_id;  // IdKeys key → persons
+  const TaxPerson* find(uint64_t key) const {
+    uint32_t i = by_id.find(key);
+    return i == KeyIndex::none ? nullptr : &persons[i];
   }
 };
 
 struct PlatPerson {
   int64_t enrollment = 0;
   RegionCode place;
-  std::string status;
-  std::string paid_on;
+  bool paid = false;    // status "paid", else "registered"
+  std::string paid_on;  // fits the string's own buffer: no allocation
   int64_t individual = 0, subsidy = 0, family = 0;
   std::string txn;
   bool enrolled = false;
 };
 
 // The platform side in scope: one entry per person with an active enrollment,
-// found by ID (the views point into `enrollments`, which owns the IDs).
+// found by the IdKeys key of the ID.
 struct PlatSide {
-  std::vector<store::PlatformEnrollment> enrollments;
   std::vector<PlatPerson> persons;
-  std::vector<std::string_view> ids;  // persons[i]'s ID
-  std::unordered_map<std::string_view, uint32_t> by_id;
-  const PlatPerson* find(std::string_view id) const {
-    auto it = by_id.find(id);
-    return it == by_id.end() ? nullptr : &persons[it->second];
+  std::vector<uint64_t> keys;  // persons[i]'s key
+  KeyIndex by_id;
+  const PlatPerson* find(uint64_t key) const {
+    uint32_t i = by_id.find(key);
+    return i == KeyIndex::none ? nullptr : &persons[i];
   }
 };
 
@@ -244,24 +343,27 @@ nlohmann::json plat_side(const PlatPerson& p, std::string_view status_label) {
 }
 
 // The tax side per person (rows of other years only counted).
-TaxSide tax_by_person(const std::vector<TaxRow>& tax, const ReconcileOptions& opt, ReconcileRun& run) {
+TaxSide tax_by_person(const std::vector<TaxRow>& tax, IdKeys& keys, const ReconcileOptions& opt, ReconcileRun& run) {
   TaxSide ts;
   ts.rows = &tax;
   ts.by_id.reserve(tax.size());
+  ts.persons.reserve(tax.size());
   for (uint32_t i = 0; i < tax.size(); ++i) {
     const TaxRow& r = tax[i];
     if (r.year != opt.year) {
       run.other_year++;
       continue;
     }
-    auto [it, fresh] = ts.by_id.try_emplace(r.certno, uint32_t(ts.persons.size()));
+    uint64_t k = keys.key(r.certno);
+    auto [at, fresh] = ts.by_id.try_emplace(k, uint32_t(ts.persons.size()));
     if (fresh) {
       ts.persons.emplace_back();
       ts.persons.back().first = i;
+      ts.persons.back().key = k;
     } else {
-      ts.persons[it->second].more.push_back(i);
+      ts.persons[at].more.push_back(i);
     }
-    auto& p = ts.persons[it->second];
+    auto& p = ts.persons[at];
     p.n++;
     p.net += r.amount;
     if (r.revs_flag == "Z") p.normal++;
@@ -273,35 +375,34 @@ TaxSide tax_by_person(const std::vector<TaxRow>& tax, const ReconcileOptions& op
   return ts;
 }
 
-// The platform side in scope: active enrollments with their ledger money.
-PlatSide platform_by_person(store::Store& st, const ReconcileOptions& opt) {
+// The platform side in scope: active enrollments with their ledger money,
+// streamed from the store and netted here (nothing kept per row).
+PlatSide platform_by_person(store::Store& st, IdKeys& keys, const ReconcileOptions& opt) {
   PlatSide ps;
-  ps.enrollments = st.reconcile().active_enrollments(opt.scope, opt.year);
-  ps.persons.reserve(ps.enrollments.size());
-  ps.ids.reserve(ps.enrollments.size());
-  ps.by_id.reserve(ps.enrollments.size());
-  for (auto& e : ps.enrollments) {
-    auto [it, fresh] = ps.by_id.try_emplace(e.person, uint32_t(ps.persons.size()));
+  st.reconcile().each_active_enrollment(opt.scope, opt.year, [&](const store::PlatformEnrollmentRow& e) {
+    uint64_t k = keys.key(e.person);
+    auto [at, fresh] = ps.by_id.try_emplace(k, uint32_t(ps.persons.size()));
     if (fresh) {
       ps.persons.emplace_back();
-      ps.ids.push_back(e.person);
+      ps.keys.push_back(k);
     }
-    auto& p = ps.persons[it->second];
+    auto& p = ps.persons[at];
     p.enrolled = true;
     p.enrollment = e.id;
     p.place = e.place;
-    p.status = std::move(e.status);
-    if (!e.paid_on.empty()) p.paid_on = std::move(e.paid_on);
-  }
-  for (auto& m : st.reconcile().payments_by_person(opt.scope, opt.year)) {
-    auto it = ps.by_id.find(m.person);
-    if (it == ps.by_id.end()) continue;  // ledger rows of an enrollment no longer active: not platform-paid
-    auto& p = ps.persons[it->second];
-    p.individual = m.individual_fen;
-    p.subsidy = m.subsidy_fen;
-    p.family = m.family_account_fen;
-    p.txn = std::move(m.external_txn);
-  }
+    p.paid = e.paid;
+    if (!e.paid_on.empty()) p.paid_on.assign(e.paid_on);
+  });
+  st.reconcile().each_payment(opt.scope, opt.year, [&](const store::PlatformPaymentRow& m) {
+    uint32_t at = ps.by_id.find(keys.key(m.person));
+    if (at == KeyIndex::none) return;  // ledger rows of an enrollment no longer active: not platform-paid
+    auto& p = ps.persons[at];
+    if (m.payer_kind == "department") p.subsidy += m.amount;
+    else p.individual += m.amount;
+    if (m.payer_kind == "family_account") p.family += m.amount;
+    // MAX(external_txn): byte order, NULLs ignored (both engines compare text so).
+    if (m.external_txn > std::string_view(p.txn)) p.txn.assign(m.external_txn);
+  });
   return ps;
 }
 
@@ -310,7 +411,7 @@ void add(ReconcileRun& run, MismatchKind k, const std::string& person, RegionCod
   run.items.push_back(Mismatch{k, person, unit, std::move(t), std::move(p), std::move(action)});
 }
 
-bool platform_paid(const PlatPerson& p) { return p.status == "paid" && p.individual > 0; }
+bool platform_paid(const PlatPerson& p) { return p.paid && p.individual > 0; }
 
 // A tax payer with no active enrollment in scope: enrolled elsewhere, or not at all.
 // `where` is the person's roster entry and enrollments of the year (read for all such payers at once).
@@ -337,7 +438,7 @@ void compare_not_enrolled(const std::string& id, const TaxPerson& t, const std::
     PlatPerson p;
     p.enrollment = other->id;
     p.place = other->place;
-    p.status = std::string(store::status_id(other->status));
+    p.paid = other->status == store::EnrollmentStatus::paid;
     run.tax_persons++;
     add(run, MismatchKind::wrong_unit, id, t.unit.empty() ? other->place : t.unit, tax_side(t, tax),
         plat_side(p, store::status_label(other->status)),
@@ -362,7 +463,7 @@ void compare_enrolled(const std::string& id, const TaxPerson& t, const std::vect
   bool bad = false;
   if (!platform_paid(p)) {
     add(run, MismatchKind::tax_only, id, p.place, tax_side(t, tax),
-        plat_side(p, p.status == "paid" ? "已缴费（台账无个人缴费）" : "已登记未缴费"),
+        plat_side(p, p.paid ? "已缴费（台账无个人缴费）" : "已登记未缴费"),
         "按电子税票号码在台账补记缴费（canbao import payments 或 POST /payments，渠道 tax_hall）");
     bad = true;
   } else if (t.normal >= 2) {
@@ -377,7 +478,7 @@ void compare_enrolled(const std::string& id, const TaxPerson& t, const std::vect
   }
   if (!t.unit.empty() && !p.place.empty() && !p.place.inside(t.unit)) {
     add(run, MismatchKind::wrong_unit, id, p.place, tax_side(t, tax),
-        plat_side(p, store::status_label(p.status == "paid" ? store::EnrollmentStatus::paid
+        plat_side(p, store::status_label(p.paid ? store::EnrollmentStatus::paid
                                                              : store::EnrollmentStatus::registered)),
         fmt::format("税务计入 {}，平台参保地 {}：核实后更正税务征收单位或平台参保地",
                     t.unit_name.empty() ? t.unit.str() : std::string(t.unit_name), p.place.str()));
@@ -405,7 +506,7 @@ void compare_tax_persons(store::Store& st, const TaxSide& ts, const PlatSide& ps
   for (auto& [_, i] : order) {
     const TaxPerson& t = ts.persons[i];
     const std::string& id = tax[t.first].certno;
-    if (t.net > 0 && unit_in_scope(t) && !ps.find(id)) lookup.push_back(id);
+    if (t.net > 0 && unit_in_scope(t) && !ps.find(t.key)) lookup.push_back(id);
   }
   std::unordered_map<std::string_view, store::PersonElsewhere> where;
   auto found = st.reconcile().persons_elsewhere(lookup, opt.year);
@@ -415,7 +516,7 @@ void compare_tax_persons(store::Store& st, const TaxSide& ts, const PlatSide& ps
     const TaxPerson& t = ts.persons[i];
     const std::string& id = tax[t.first].certno;
     if (t.net <= 0) continue;  // written off (+ / -) at the tax bureau
-    if (const PlatPerson* p = ps.find(id)) {
+    if (const PlatPerson* p = ps.find(t.key)) {
       compare_enrolled(id, t, &tax, *p, run);
     } else if (!unit_in_scope(t)) {
       run.out_of_scope++;
@@ -427,13 +528,14 @@ void compare_tax_persons(store::Store& st, const TaxSide& ts, const PlatSide& ps
 }
 
 // Platform paid, no tax record (in enrollment order).
-void compare_platform_paid(const TaxSide& ts, const PlatSide& ps, const ReconcileOptions& opt, ReconcileRun& run) {
+void compare_platform_paid(const TaxSide& ts, const PlatSide& ps, const IdKeys& keys, const ReconcileOptions& opt,
+                           ReconcileRun& run) {
   std::vector<std::pair<int64_t, uint32_t>> porder;
   for (uint32_t i = 0; i < ps.persons.size(); ++i) {
     const PlatPerson& p = ps.persons[i];
     if (!platform_paid(p)) continue;
     run.platform_paid++;
-    const TaxPerson* t = ts.find(ps.ids[i]);
+    const TaxPerson* t = ts.find(ps.keys[i]);
     if (t && t->net > 0) continue;
     if (opt.skip_family_account && p.family == p.individual) continue;
     porder.push_back({p.enrollment, i});
@@ -442,8 +544,8 @@ void compare_platform_paid(const TaxSide& ts, const PlatSide& ps, const Reconcil
   const TaxPerson empty;
   for (auto& [_, i] : porder) {
     const PlatPerson& p = ps.persons[i];
-    const TaxPerson* t = ts.find(ps.ids[i]);
-    add(run, MismatchKind::platform_only, std::string(ps.ids[i]), p.place, tax_side(t ? *t : empty, ts.rows),
+    const TaxPerson* t = ts.find(ps.keys[i]);
+    add(run, MismatchKind::platform_only, keys.text(ps.keys[i]), p.place, tax_side(t ? *t : empty, ts.rows),
         plat_side(p, "已缴费"),
         "向税务核实缴费；确无缴费的，冲正台账中的缴费记录（POST /payments/{id}/reverse），参保登记恢复为已登记未缴费");
   }
@@ -495,10 +597,11 @@ void compare_treasury(store::Store& st, const std::vector<TreasuryRow>& tr, cons
 // whole and joined by hash: a few set reads, never a query per payer.
 void compare(store::Store& st, const std::vector<TaxRow>& tax, const std::vector<TreasuryRow>& tr,
              const ReconcileOptions& opt, ReconcileRun& run) {
-  auto ts = tax_by_person(tax, opt, run);
-  auto ps = platform_by_person(st, opt);
+  IdKeys keys;
+  auto ts = tax_by_person(tax, keys, opt, run);
+  auto ps = platform_by_person(st, keys, opt);
   compare_tax_persons(st, ts, ps, opt, run);
-  compare_platform_paid(ts, ps, opt, run);
+  compare_platform_paid(ts, ps, keys, opt, run);
   compare_treasury(st, tr, ts, opt, run);
 }
 

@@ -71,7 +71,7 @@ Utf8 check_utf8(const unsigned char* s, size_t n, size_t* pos) {
 // CR or LF. Eight bytes per step (a byte equal to c is a zero byte of w ^ c,
 // and the lowest flagged zero byte is exact): most cells are runs of digits,
 // and a table lookup per byte was most of the reader's time.
-const char* find_special(const char* s, const char* e, char delim, const bool* special) {
+[[gnu::always_inline]] inline const char* find_special(const char* s, const char* e, char delim, const bool* special) {
   static_assert(std::endian::native == std::endian::little, "the byte index below counts from the low end");
   constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
   const uint64_t d = kOnes * static_cast<unsigned char>(delim);
@@ -95,6 +95,41 @@ Error encoding_error(uint64_t offset, int64_t near_row, const char* what) {
                near_row);
 }
 
+// Where read_record puts cells: a vector of strings (the header, Row) or a
+// RowBlock's buffer, so both get the same parse from one loop.
+struct VecOut {
+  using Cell = std::string;
+  std::vector<std::string>& cells;
+  void begin_row(int64_t) {}
+  [[gnu::always_inline]] Cell* add(size_t n) {
+    if (n == cells.size()) cells.emplace_back();
+    Cell* c = &cells[n];
+    c->clear();
+    return c;
+  }
+};
+// The open cell of a RowBlock: the tail of its buffer from `start`.
+struct BlockCell {
+  std::string* b;
+  size_t start;
+  bool empty() const { return b->size() == start; }
+  char back() const { return b->back(); }
+  void pop_back() { b->pop_back(); }
+  void append(const char* x, const char* y) { b->append(x, y); }
+  void push_back(char c) { b->push_back(c); }
+  size_t size() const { return b->size() - start; }
+};
+struct BlockOut {
+  using Cell = BlockCell;
+  RowBlock& block;
+  BlockCell cell{nullptr, 0};
+  void begin_row(int64_t number) { block.begin_row(number); }
+  [[gnu::always_inline]] Cell* add(size_t) {
+    block.begin_cell();
+    cell = {&block.text(), block.cell_start()};
+    return &cell;
+  }
+};
 }  // namespace
 
 const char* encoding_name(Encoding e) {
@@ -209,7 +244,8 @@ void CsvReader::start() {
   special_[static_cast<unsigned char>('"')] = true;
 
   size_t n = 0;
-  while (read_record(header_, n, header_row_)) {
+  VecOut header_out{header_};
+  while (read_record(header_out, n, header_row_)) {
     bool blank = std::all_of(header_.begin(), header_.begin() + n,
                              [](const std::string& s) { return s.empty(); });
     if (!blank) break;
@@ -308,20 +344,20 @@ void CsvReader::decode(bool at_eof) {
   end_ = out;
 }
 
-// One record into cells[0..n). Returns false at end of input.
-bool CsvReader::read_record(std::vector<std::string>& cells, size_t& n, int64_t& number) {
+
+// One record into out's cells [0..n). Returns false at end of input.
+template <class Out>
+bool CsvReader::read_record(Out& cells, size_t& n, int64_t& number) {
   enum { kFieldStart, kUnquoted, kQuoted, kQuoteSeen, kAfterQuoted } st = kFieldStart;
   const char delim = delim_;
   const bool trim_tab = delim != '\t';
   bool any = false, quoted = false;
   int64_t started_at = record_ + 1;
-  std::string* cell = nullptr;
+  typename Out::Cell* cell = nullptr;
   n = 0;
   auto new_cell = [&]() __attribute__((always_inline)) {
     if (n == kMaxColumns) [[unlikely]] throw too_many_columns(started_at);
-    if (n == cells.size()) cells.emplace_back();
-    cell = &cells[n++];
-    cell->clear();
+    cell = cells.add(n++);
     quoted = false;
   };
   auto finish = [&] {
@@ -356,6 +392,7 @@ bool CsvReader::read_record(std::vector<std::string>& cells, size_t& n, int64_t&
       }
       any = true;
       number = started_at = ++record_;
+      cells.begin_row(number);
       new_cell();
     }
     switch (st) {
@@ -412,9 +449,30 @@ bool CsvReader::read_record(std::vector<std::string>& cells, size_t& n, int64_t&
   }
 }
 
+bool CsvReader::next_into(RowBlock& block) {
+  BlockOut out{block};
+  size_t n = 0;
+  int64_t number = 0;
+  try {
+    while (read_record(out, n, number)) {
+      // Cells are trimmed and lie back to back: a row with no text added nothing.
+      if (!block.row_blank()) {
+        block.end_row();
+        return true;
+      }
+      block.drop_row();
+    }
+  } catch (...) {
+    block.drop_row();
+    throw;
+  }
+  return false;
+}
+
 bool CsvReader::next(Row& row) {
   size_t n = 0;
-  while (read_record(row.cells, n, row.number)) {
+  VecOut out{row.cells};
+  while (read_record(out, n, row.number)) {
     for (size_t i = 0; i < n; ++i) {
       if (!row.cells[i].empty()) {
         row.cells.resize(n);

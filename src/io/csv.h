@@ -49,6 +49,7 @@ class CsvReader final : public TableReader {
   CsvReader& operator=(const CsvReader&) = delete;
 
   bool next(Row& row) override;
+  bool next_into(RowBlock& block) override;  // no per-cell strings: the text goes into the block
   const std::vector<std::string>& header() const override { return header_; }
   int64_t header_row() const override { return header_row_; }
   double progress() const override;
@@ -62,7 +63,8 @@ class CsvReader final : public TableReader {
   bool refill();                      // false at end of input
   size_t read_raw(char* dst, size_t n);
   void decode(bool at_eof);           // raw_ -> buf_
-  bool read_record(std::vector<std::string>& cells, size_t& ncells, int64_t& number);
+  template <class Out>  // VecOut or BlockOut (csv.cc)
+  bool read_record(Out& cells, size_t& ncells, int64_t& number);
   bool read_nonblank(Row& row);
 
   CsvOptions options_;

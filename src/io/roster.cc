@@ -212,8 +212,7 @@ std::string RosterReader::column_header(RosterColumn c) const {
 
 std::string_view RosterReader::cell(RosterColumn c) const {
   int i = col_[static_cast<int>(c)];
-  return i >= 0 && static_cast<size_t>(i) < row_.cells.size() ? trim(row_.cells[static_cast<size_t>(i)])
-                                                              : std::string_view{};
+  return i >= 0 && static_cast<size_t>(i) < row_.size() ? trim(row_[static_cast<size_t>(i)]) : std::string_view{};
 }
 
 void RosterReader::fail(RosterColumn c, std::string_view value, std::string zh, std::string en) {
@@ -354,21 +353,25 @@ std::unique_ptr<RosterReader> RosterReader::worker() const {
   return std::unique_ptr<RosterReader>(new RosterReader(*this, 0));
 }
 
-bool RosterReader::next_row(Row& row) {
-  if (!table_->next(row)) return false;
-  ++rows_;
+bool RosterReader::next_rows(RowBlock& block, size_t max_rows, size_t max_bytes) {
+  for (size_t n = 0; n < max_rows && block.bytes() < max_bytes; ++n) {
+    if (!table_->next_into(block)) return false;
+    ++rows_;
+  }
   return true;
 }
 
-void RosterReader::read(Row& row, RosterRecord& r, bool& ok, std::vector<RowError>& errors) {
-  std::swap(row_, row);
+void RosterReader::read(const RowView& row, RosterRecord& r, bool& ok, std::vector<RowError>& errors) {
+  row_ = row;
   validate(r, ok, errors);
-  std::swap(row_, row);
+  row_ = RowView{};
 }
 
 bool RosterReader::next(RosterRecord& r, bool& ok, std::vector<RowError>& errors) {
-  if (!table_->next(row_)) return false;
+  one_.clear();
+  if (!table_->next_into(one_)) return false;
   ++rows_;
+  row_ = one_.row(0);
   validate(r, ok, errors);
   return true;
 }

@@ -87,12 +87,14 @@ class RosterReader {
   // Throws io::Error when the file itself is malformed.
   bool next(RosterRecord& rec, bool& ok, std::vector<RowError>& errors);
   // next() in two halves, so rows can be validated on other threads than the
-  // one reading the file: next_row() reads the next raw row (false at the
-  // end; throws io::Error like next()), and read() on a worker() of this
-  // reader validates it exactly as next() would. read() swaps `row`'s storage
-  // in and back out, so neither side allocates.
-  bool next_row(Row& row);
-  void read(Row& row, RosterRecord& rec, bool& ok, std::vector<RowError>& errors);
+  // one reading the file. next_rows() appends raw rows to `block` until it
+  // holds `max_rows` rows or `max_bytes` bytes of text; false when the file
+  // ended first (the rows before the end are still appended). It throws
+  // io::Error like next(), the rows read before the error staying in `block`. read() on a worker() of this
+  // reader validates one of them exactly as next() would; `row` must stay
+  // valid (its block untouched) for the call only.
+  bool next_rows(RowBlock& block, size_t max_rows, size_t max_bytes);
+  void read(const RowView& row, RosterRecord& rec, bool& ok, std::vector<RowError>& errors);
   // A reader with this one's header mapping and `today` but no file: only
   // read() may be called on it (next() and progress() need the file).
   std::unique_ptr<RosterReader> worker() const;
@@ -119,7 +121,8 @@ class RosterReader {
   Date today_;
   int col_[static_cast<int>(RosterColumn::count_)];
   std::vector<std::string> header_;
-  Row row_;
+  RowBlock one_;  // next()'s row
+  RowView row_;   // the row being validated: into one_, or read()'s argument
   int64_t rows_ = 0;
   // The row being read: where fail() reports.
   bool* ok_ = nullptr;

@@ -83,4 +83,71 @@ std::unique_ptr<TableReader> open_table(const std::string& path, const std::stri
   return detail::require_header(std::move(reader), path);
 }
 
+RowView RowBlock::row(size_t i) const {
+  RowView v;
+  v.number = numbers_[i];
+  const size_t first = row_cell_[i];
+  v.n_ = row_cell_[i + 1] - first;
+  v.base_ = bytes_.data();
+  v.off_ = off_.data() + first;
+  if (lost_.size() >= first + v.n_ && v.n_) v.lost_ = lost_.data() + first;
+  return v;
+}
+
+void RowBlock::clear() {
+  bytes_.clear();
+  off_.resize(1);
+  row_cell_.resize(1);
+  numbers_.clear();
+  lost_.clear();
+  open_cells_ = 0;
+  row_bytes_ = 0;
+  row_off_ = 1;
+}
+
+void RowBlock::begin_row(int64_t number) {
+  number_ = number;
+  open_cells_ = 0;
+  row_bytes_ = bytes_.size();
+  row_off_ = off_.size();
+}
+
+void RowBlock::end_row() {
+  if (open_cells_) off_.push_back(bytes_.size());
+  open_cells_ = 0;
+  row_cell_.push_back(off_.size() - 1);
+  numbers_.push_back(number_);
+  row_bytes_ = bytes_.size();  // drop_row() now takes back nothing
+  row_off_ = off_.size();
+}
+
+void RowBlock::drop_row() {
+  bytes_.resize(row_bytes_);
+  off_.resize(row_off_);
+  open_cells_ = 0;
+}
+
+void RowBlock::append(const Row& row) {
+  begin_row(row.number);
+  const size_t first = off_.size() - 1;
+  for (const auto& c : row.cells) {
+    begin_cell();
+    bytes_ += c;
+  }
+  end_row();
+  for (size_t i = 0; i < row.cells.size(); ++i)
+    if (row.lost_precision(i)) {
+      if (lost_.size() < first + row.cells.size()) lost_.resize(first + row.cells.size(), 0);
+      lost_[first + i] = 1;
+    }
+}
+
+bool TableReader::next_into(RowBlock& block) {
+  // Readers without a block path of their own (XLSX) go through a Row.
+  thread_local Row row;
+  if (!next(row)) return false;
+  block.append(row);
+  return true;
+}
+
 }  // namespace canbao::io

@@ -41,12 +41,73 @@ struct Row {
   bool lost_precision(size_t i) const { return i < precision_lost.size() && precision_lost[i]; }
 };
 
+// One row of a RowBlock: its cells as views into the block's buffer, valid
+// until the block is cleared, appended to or destroyed.
+class RowView {
+ public:
+  int64_t number = 0;  // as Row::number
+  size_t size() const { return n_; }
+  // Cell `i` (i < size()), trimmed as Row's cells are.
+  std::string_view operator[](size_t i) const { return {base_ + off_[i], off_[i + 1] - off_[i]}; }
+  // As Row::lost_precision; false past the end.
+  bool lost_precision(size_t i) const { return lost_ && i < n_ && lost_[i]; }
+
+ private:
+  friend class RowBlock;
+  const char* base_ = nullptr;
+  const size_t* off_ = nullptr;  // n_ + 1 offsets into base_: cell i is [off_[i], off_[i + 1])
+  size_t n_ = 0;
+  const uint8_t* lost_ = nullptr;  // n_ flags, or null when no cell lost precision
+};
+
+// Rows stored back to back: one byte buffer, one array of cell offsets and
+// one of row starts. A reader appends rows into it without allocating per
+// cell, and another thread reads them from contiguous memory. clear() keeps
+// the capacity, so a block reused from chunk to chunk stops allocating.
+class RowBlock {
+ public:
+  size_t size() const { return numbers_.size(); }  // rows
+  size_t bytes() const { return bytes_.size(); }   // cell text held
+  // Row `i` (i < size()); see RowView for how long it stays valid.
+  RowView row(size_t i) const;
+  void clear();
+  // Appends a copy of `row` (any reader's row, blank or not).
+  void append(const Row& row);
+
+  // For readers writing a row in place: begin_row(), then for each cell
+  // begin_cell() and text appended to text(); end_row() closes the row, and
+  // drop_row() takes back a row begun but not wanted (blank, or unreadable).
+  void begin_row(int64_t number);
+  void begin_cell() {
+    if (open_cells_++) off_.push_back(bytes_.size());
+  }
+  std::string& text() { return bytes_; }
+  size_t cell_start() const { return off_.back(); }  // where the open cell's text begins
+  void end_row();
+  void drop_row();
+  bool row_blank() const { return bytes_.size() == row_bytes_; }  // the row being written has no text
+
+ private:
+  std::string bytes_;
+  std::vector<size_t> off_{0};       // cell k is [off_[k], off_[k + 1]): cells lie back to back
+  std::vector<size_t> row_cell_{0};  // row i's cells are [row_cell_[i], row_cell_[i + 1])
+  std::vector<int64_t> numbers_;
+  std::vector<uint8_t> lost_;        // per cell, only as far as the last row with a lost cell
+  int64_t number_ = 0;               // the row being written
+  size_t open_cells_ = 0;
+  size_t row_bytes_ = 0;
+  size_t row_off_ = 1;
+};
+
 class TableReader {
  public:
   virtual ~TableReader();
   // Reads the next non-blank data row into `row`, reusing its storage.
   // Returns false at the end. Throws Error on malformed input.
   virtual bool next(Row& row) = 0;
+  // next() appending the row to `block` instead (the block is unchanged at
+  // the end or on an Error). Same rows, cells and errors as next().
+  virtual bool next_into(RowBlock& block);
   // The first non-blank row; empty for an empty file.
   virtual const std::vector<std::string>& header() const = 0;
   // Row number of the header row (1 unless blank rows precede it).

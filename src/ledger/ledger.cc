@@ -721,6 +721,12 @@ Outcome Ledger::pay_checked(const Actor& actor, const PaymentRequest& r, Date da
 
 std::optional<Refusal> Ledger::prepare_payment(store::Store& st, const Actor& actor, const PaymentRequest& r, Date day,
                                                bool take_due, Prepared& p) {
+  StoreSource src(st);
+  return prepare_payment(src, actor, r, day, take_due, p);
+}
+
+std::optional<Refusal> Ledger::prepare_payment(PersonSource& st, const Actor& actor, const PaymentRequest& r, Date day,
+                                               bool take_due, Prepared& p) {
   const Channel* ch = find_channel(r.channel);
   p.actor = actor;
   Checked c;
@@ -1010,14 +1016,31 @@ std::vector<Outcome> Ledger::pay_batch(const Actor& actor, std::span<const Payme
     {
       auto lease = pool_.lease();
       auto& st = *lease;
+      // One read per table for the whole batch: the stored keys, then the
+      // persons' rows the checks ask for (the writer rechecks in its transaction).
+      std::vector<std::string_view> keys, persons;
+      keys.reserve(mine.size());
+      persons.reserve(mine.size());
+      int year_lo = 0, year_hi = 0;
       for (size_t i : mine) {
-        if (auto o = replay(st.ledger(), rs[i].idempotency_key, hashes[i], kPaymentKeyConflict)) {
-          outs[i] = std::move(*o);
-          continue;
+        keys.push_back(rs[i].idempotency_key);
+        persons.push_back(rs[i].person);
+        // The checks read the payment year and the year before (续费).
+        year_lo = keys.size() == 1 ? rs[i].year - 1 : std::min(year_lo, rs[i].year - 1);
+        year_hi = keys.size() == 1 ? rs[i].year : std::max(year_hi, rs[i].year);
+      }
+      const auto stored = st.ledger().existing_keys(keys);
+      BatchSource src(st, persons, year_lo, year_hi);
+      for (size_t i : mine) {
+        if (stored.count(rs[i].idempotency_key)) {
+          if (auto o = replay(st.ledger(), rs[i].idempotency_key, hashes[i], kPaymentKeyConflict)) {
+            outs[i] = std::move(*o);
+            continue;
+          }
         }
         auto p = std::make_unique<Prepared>();
         p->request_hash = hashes[i];
-        if (auto ref = prepare_payment(st, actor, rs[i], days[i], false, *p)) {
+        if (auto ref = prepare_payment(src, actor, rs[i], days[i], false, *p)) {
           outs[i] = refused(*ref);
           continue;
         }

@@ -134,6 +134,9 @@ class Ledger {
   // (household payments), not checked against r.amount_fen.
   std::optional<Refusal> prepare_payment(store::Store& st, const Actor& a, const PaymentRequest& r, Date day,
                                          bool take_due, Prepared& p);
+  // The same over rows from `src` (pay_batch: read once for the batch).
+  std::optional<Refusal> prepare_payment(PersonSource& src, const Actor& a, const PaymentRequest& r, Date day,
+                                         bool take_due, Prepared& p);
   HouseholdOutcome household_checked(const Actor& a, const HouseholdPaymentRequest& r, Date day,
                                      const std::string& hash, Date today);
   void writer_loop();

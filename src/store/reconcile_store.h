@@ -10,6 +10,7 @@
 // new run (migration 3).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -99,22 +100,22 @@ struct ReconcileFinding {
   std::string action;
 };
 
-// An enrollment that holds its person for the year (registered or paid).
-struct PlatformEnrollment {
-  std::string person;  // ID number
+// An enrollment that holds its person for the year (registered or paid), as
+// read: the views live only for the callback that receives it.
+struct PlatformEnrollmentRow {
+  std::string_view person;  // ID number
   int64_t id = 0;
   RegionCode place;
-  std::string status;   // "registered" | "paid"
-  std::string paid_on;  // "YYYY-MM-DD", empty when unpaid
+  bool paid = false;          // status "paid", else "registered"
+  std::string_view paid_on;   // "YYYY-MM-DD", empty when unpaid
 };
 
-// A person's ledger money for the year, every kind of row netted.
-struct PlatformPayments {
-  std::string person;
-  int64_t individual_fen = 0;      // all payers but departments
-  int64_t subsidy_fen = 0;         // departments
-  int64_t family_account_fen = 0;  // 个帐代扣 (part of individual_fen)
-  std::string external_txn;        // the greatest, empty when none
+// One ledger row of the year, as read (views live only for the callback).
+struct PlatformPaymentRow {
+  std::string_view person;
+  std::string_view payer_kind;    // "department" = subsidy, "family_account" = 个帐代扣, else individual
+  int64_t amount = 0;             // fen, negative for a reversal
+  std::string_view external_txn;  // empty when NULL
 };
 
 // Individual payments of a channel for the year: payments minus reversals.
@@ -160,9 +161,14 @@ class ReconcileStore {
   virtual std::vector<ReconcileRunTotals> run_totals(int year) = 0;
 
   // --- the platform side, inside scope (empty = everywhere)
-  virtual std::vector<PlatformEnrollment> active_enrollments(RegionCode scope, int year) = 0;
-  // One line per person with ledger rows in the year (any status of enrollment).
-  virtual std::vector<PlatformPayments> payments_by_person(RegionCode scope, int year) = 0;
+  // Streams them row by row (a county's year is millions of rows: no vector
+  // of strings); SQLite in id order, PostgreSQL as the server reads them.
+  // Throws StoreError on a failed read; fn may throw, which ends the read.
+  virtual void each_active_enrollment(RegionCode scope, int year,
+                                      const std::function<void(const PlatformEnrollmentRow&)>& fn) = 0;
+  // Every ledger row of the year (any status of enrollment), in no particular
+  // order; the caller nets them per person. Throws as above.
+  virtual void each_payment(RegionCode scope, int year, const std::function<void(const PlatformPaymentRow&)>& fn) = 0;
   // Those of `persons` in the roster or enrolled in the year, one line each,
   // in no particular order (absent ones are left out); read a chunk of IDs
   // per statement, not a statement per person.

@@ -13,12 +13,19 @@ namespace {
 // The row's `region` column: the unit's padded code, 0 when it has none.
 int64_t region_number(RegionCode r) { return int64_t(r.empty() ? 0 : r.padded_number()); }
 
-// Multi-row INSERTs (one statement per `per` rows) inside the caller's
-// transaction: a tax file of a whole county is hundreds of thousands of rows.
-void insert_rows(SqlStore& s, std::string_view table, std::initializer_list<std::string_view> cols,
-                 const std::vector<Param>& ps) {
+// Appends `nrows` rows to table inside the caller's transaction; fill(i, ps)
+// appends row i's params. A tax file of a whole county is a million rows, so
+// the params are built a chunk at a time (never all of them at once):
+// PostgreSQL sends each chunk by COPY; SQLite runs one multi-row INSERT per
+// chunk, a single prepared statement reused for every full chunk.
+template <class Fill>
+void insert_rows(SqlStore& s, std::string_view table, std::initializer_list<std::string_view> cols, size_t nrows,
+                 Fill fill) {
   const size_t nc = cols.size();
-  const size_t per = 400;
+  const bool pg = s.sql_dialect() == Dialect::postgresql;
+  // SQLite binds at most 32766 parameters per statement (3.32+).
+  const size_t per = pg ? 20000 : 32000 / nc;
+  std::vector<std::string_view> names(cols);
   std::string head = fmt::format("INSERT INTO {} ({}) VALUES ", table, fmt::join(cols, ", "));
   std::string one;
   {
@@ -28,16 +35,28 @@ void insert_rows(SqlStore& s, std::string_view table, std::initializer_list<std:
   }
   auto sql_for = [&](size_t rows) {
     std::string q = head;
-    for (size_t r = 0; r < rows; ++r) q += r ? ", " + one : one;
+    q.reserve(head.size() + rows * (one.size() + 2));
+    for (size_t r = 0; r < rows; ++r) {
+      if (r) q += ", ";
+      q += one;
+    }
     return q;
   };
-  std::string full = sql_for(per);
-  size_t nrows = ps.size() / nc;
+  std::string full;
+  std::vector<Param> ps;
+  ps.reserve(std::min(per, nrows) * nc);
   for (size_t r = 0; r < nrows; r += per) {
     size_t k = std::min(per, nrows - r);
-    std::span<const Param> sp(ps.data() + r * nc, k * nc);
-    if (k == per) s.sql_exec(full, sp);
-    else s.sql_exec(sql_for(k), sp);
+    ps.clear();
+    for (size_t i = r; i < r + k; ++i) fill(i, ps);
+    if (pg) {
+      s.sql_bulk_insert(table, names, ps);
+    } else if (k == per) {
+      if (full.empty()) full = sql_for(per);
+      s.sql_exec(full, std::span<const Param>(ps));
+    } else {
+      s.sql_exec(sql_for(k), std::span<const Param>(ps));
+    }
   }
 }
 
@@ -60,36 +79,36 @@ class SqlReconcileStore final : public ReconcileStore {
   }
 
   void add_tax_rows(int64_t run, std::span<const TaxDetailRow> rows) override {
-    std::vector<Param> ps;
-    ps.reserve(rows.size() * 13);
-    for (auto& r : rows) {
-      ps.insert(ps.end(), {Param(run), Param(r.row_no), text_or_null(r.txn), Param(r.certno), text_or_null(r.name),
-                           Param(r.amount), text_or_null(r.clct_time), text_or_null(r.taxdept), Param(r.revs_flag),
-                           region_p(r.unit), text_or_null(r.unit_name), Param(r.year), Param(region_number(r.unit))});
-    }
     insert_rows(s_, "reconciliation_tax_rows",
                 {"run", "row_no", "elec_taxrpt_no", "certno", "psn_name", "amount", "clct_time", "taxdept_code",
                  "revs_flag", "unit_region", "unit_name", "year", "region"},
-                ps);
+                rows.size(), [&](size_t i, std::vector<Param>& ps) {
+                  auto& r = rows[i];
+                  ps.insert(ps.end(), {Param(run), Param(r.row_no), text_or_null(r.txn), Param(r.certno),
+                                       text_or_null(r.name), Param(r.amount), text_or_null(r.clct_time),
+                                       text_or_null(r.taxdept), Param(r.revs_flag), region_p(r.unit),
+                                       text_or_null(r.unit_name), Param(r.year), Param(region_number(r.unit))});
+                });
   }
 
   void add_treasury_rows(int64_t run, std::span<const TreasuryDepositRow> rows) override {
-    std::vector<Param> ps;
-    for (auto& r : rows)
-      ps.insert(ps.end(), {Param(run), Param(r.row_no), region_p(r.unit), text_or_null(r.unit_name), Param(r.persons),
-                           Param(r.amount), Param(int64_t(r.unit.padded_number()))});
     insert_rows(s_, "reconciliation_treasury_rows",
-                {"run", "row_no", "unit_region", "unit_name", "persons", "amount", "region"}, ps);
+                {"run", "row_no", "unit_region", "unit_name", "persons", "amount", "region"}, rows.size(),
+                [&](size_t i, std::vector<Param>& ps) {
+                  auto& r = rows[i];
+                  ps.insert(ps.end(), {Param(run), Param(r.row_no), region_p(r.unit), text_or_null(r.unit_name),
+                                       Param(r.persons), Param(r.amount), Param(int64_t(r.unit.padded_number()))});
+                });
   }
 
   void finish_run(int64_t run, std::span<const ReconcileFinding> findings, std::string_view summary) override {
-    std::vector<Param> ps;
-    ps.reserve(findings.size() * 8);
-    for (auto& f : findings)
-      ps.insert(ps.end(), {Param(run), Param(f.kind), text_or_null(f.person), region_p(f.unit), Param(f.tax),
-                           Param(f.platform), Param(f.action), Param(region_number(f.unit))});
     insert_rows(s_, "reconciliation_items",
-                {"run", "kind", "person", "unit_region", "tax", "platform", "action", "region"}, ps);
+                {"run", "kind", "person", "unit_region", "tax", "platform", "action", "region"}, findings.size(),
+                [&](size_t i, std::vector<Param>& ps) {
+                  auto& f = findings[i];
+                  ps.insert(ps.end(), {Param(run), Param(f.kind), text_or_null(f.person), region_p(f.unit),
+                                       Param(f.tax), Param(f.platform), Param(f.action), Param(region_number(f.unit))});
+                });
     s_.sql_exec("UPDATE reconciliation_runs SET summary = ?, mismatches = ? WHERE id = ?",
                 {summary, int64_t(findings.size()), run});
   }
@@ -202,56 +221,39 @@ class SqlReconcileStore final : public ReconcileStore {
   // year they return most rows, and a scan reads each page once where an
   // index walk fetches every row by a random seek. The ledger is summed here,
   // not by GROUP BY, which would sort the year's payments first.
-  std::vector<PlatformEnrollment> active_enrollments(RegionCode scope, int year) override {
+  void each_active_enrollment(RegionCode scope, int year,
+                              const std::function<void(const PlatformEnrollmentRow&)>& fn) override {
     auto [lo, hi] = region_range(scope);
-    std::vector<PlatformEnrollment> out;
     // SQLite: in id order for free (a person with two active enrollments in
     // scope takes the later one's); PostgreSQL: as the server reads them.
     const bool sqlite = s_.sql_dialect() == Dialect::sqlite;
+    PlatformEnrollmentRow e;
     s_.sql_query(sqlite ? "SELECT person, id, place_region, status, paid_on FROM enrollments WHERE +year = ? AND "
                           "+place_region BETWEEN ? AND ? AND status IN ('registered', 'paid') ORDER BY id"
                         : "SELECT person, id, place_region, status, paid_on FROM enrollments WHERE year = ? AND "
                           "place_region BETWEEN ? AND ? AND status IN ('registered', 'paid')",
                  {year, lo, hi}, [&](const RowView& v) {
-                   PlatformEnrollment e;
                    e.person = v.s(0);
                    e.id = v.i(1);
                    e.place = v.region(2);
-                   e.status = v.s(3);
-                   if (!v.null(4)) e.paid_on = v.s(4);
-                   out.push_back(std::move(e));
+                   e.paid = v.s(3) == "paid";
+                   e.paid_on = v.null(4) ? std::string_view() : v.s(4);
+                   fn(e);
                  });
-    return out;
   }
 
-  std::vector<PlatformPayments> payments_by_person(RegionCode scope, int year) override {
+  void each_payment(RegionCode scope, int year, const std::function<void(const PlatformPaymentRow&)>& fn) override {
     auto [lo, hi] = region_range(scope);
-    std::vector<PlatformPayments> out;
-    // Found by a view of the row's text (no key built per row); keyed by a copy.
-    struct Hash {
-      using is_transparent = void;
-      size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
-    };
-    std::unordered_map<std::string, size_t, Hash, std::equal_to<>> at;
+    PlatformPaymentRow p;
     s_.sql_query("SELECT person, payer_kind, amount, external_txn FROM payments WHERE +year = ? AND +region BETWEEN ? "
                  "AND ?",
                  {year, lo, hi}, [&](const RowView& v) {
-                   auto it = at.find(v.s(0));
-                   if (it == at.end()) {
-                     it = at.emplace(std::string(v.s(0)), out.size()).first;
-                     out.emplace_back();
-                     out.back().person = it->first;
-                   }
-                   PlatformPayments& p = out[it->second];
-                   std::string_view kind = v.s(1);
-                   int64_t amount = v.i(2);
-                   if (kind == "department") p.subsidy_fen += amount;
-                   else p.individual_fen += amount;
-                   if (kind == "family_account") p.family_account_fen += amount;
-                   // MAX(external_txn): byte order, NULLs ignored (both engines compare text so here).
-                   if (!v.null(3) && v.s(3) > p.external_txn) p.external_txn = v.s(3);
+                   p.person = v.s(0);
+                   p.payer_kind = v.s(1);
+                   p.amount = v.i(2);
+                   p.external_txn = v.null(3) ? std::string_view() : v.s(3);
+                   fn(p);
                  });
-    return out;
   }
 
   std::vector<PersonElsewhere> persons_elsewhere(std::span<const std::string> persons, int year) override {

@@ -133,6 +133,11 @@ class SqlStore : public Store {
   void sql_exec(std::string_view sql, std::span<const Param> ps) { exec(sql, ps); }
   void sql_query(std::string_view sql, std::initializer_list<Param> ps, const RowFn& fn) { q(sql, ps, fn); }
   void sql_query_span(std::string_view sql, std::span<const Param> ps, const RowFn& fn) { query(sql, ps, fn); }
+  // Appends rows (cols.size() params each) to table: PostgreSQL by COPY, SQLite
+  // by one reused prepared statement. Throws StoreError as sql_exec does.
+  void sql_bulk_insert(std::string_view table, std::span<const std::string_view> cols, std::span<const Param> ps) {
+    bulk_insert(table, cols, ps, "");
+  }
   int64_t sql_insert(std::string_view sql, std::initializer_list<Param> ps) {
     return insert_id(sql, std::span(ps.begin(), ps.size()));
   }

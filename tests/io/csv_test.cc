@@ -255,6 +255,67 @@ TEST(Csv, RowStorageReused) {
   EXPECT_EQ(row.cells[0].data(), data);
 }
 
+// The block path (what `assess` hands between threads) reads the same rows,
+// numbers and cells as next(Row&): blank rows skipped, quotes, trimming,
+// CR/LF, cells spanning a small buffer's edges.
+TEST(Csv, BlockMatchesRows) {
+  std::string data = "a,b,c\n\n 1 , \"x,\"\"y\"\"\" ,3\r\n,,\n\"multi\nline\",,\n  \n";
+  for (int i = 0; i < 3000; ++i) data += std::to_string(i) + ",  cell " + std::to_string(i * 7) + "  ,\"q" + std::to_string(i) + "\"\n";
+  data += "last,row";  // no final newline
+  CsvOptions o;
+  o.buffer_size = 64;
+  auto by_row = CsvReader::from_memory(data, o);
+  auto by_block = CsvReader::from_memory(data, o);
+  RowBlock block;
+  Row row;
+  size_t n = 0;
+  while (by_row->next(row)) {
+    if (block.size() == 100) block.clear();
+    ASSERT_TRUE(by_block->next_into(block));
+    const RowView v = block.row(block.size() - 1);
+    ASSERT_EQ(v.number, row.number) << n;
+    ASSERT_EQ(v.size(), row.cells.size()) << n;
+    for (size_t i = 0; i < v.size(); ++i) EXPECT_EQ(v[i], row.cells[i]) << n << ":" << i;
+    EXPECT_FALSE(v.lost_precision(0));
+    ++n;
+  }
+  const size_t held = block.size();
+  EXPECT_FALSE(by_block->next_into(block));
+  EXPECT_EQ(block.size(), held);
+  EXPECT_EQ(n, 3003u);  // "1,x,3", the multi-line row, 3000, "last,row"
+  // Earlier rows of a block stay readable as it grows.
+  EXPECT_EQ(block.row(block.size() - 1)[1], "row");
+}
+
+TEST(Csv, BlockUnchangedByError) {
+  auto r = CsvReader::from_memory("a,b\n1,2\n3,\"open\n");
+  RowBlock block;
+  ASSERT_TRUE(r->next_into(block));
+  EXPECT_THROW(r->next_into(block), Error);
+  ASSERT_EQ(block.size(), 1u);
+  EXPECT_EQ(block.row(0)[1], "2");
+  EXPECT_EQ(block.bytes(), 2u);
+}
+
+TEST(RowBlock, AppendKeepsLostPrecision) {
+  RowBlock block;
+  Row a{3, {"x", "y"}, {}};
+  Row b{4, {"1.2E+17", ""}, {true, false}};
+  Row c{6, {"z"}, {}};
+  block.append(a);
+  block.append(b);
+  block.append(c);
+  ASSERT_EQ(block.size(), 3u);
+  EXPECT_FALSE(block.row(0).lost_precision(0));
+  EXPECT_TRUE(block.row(1).lost_precision(0));
+  EXPECT_FALSE(block.row(1).lost_precision(1));
+  EXPECT_FALSE(block.row(2).lost_precision(0));
+  EXPECT_EQ(block.row(1).number, 4);
+  EXPECT_EQ(block.row(1)[0], "1.2E+17");
+  EXPECT_EQ(block.row(1)[1], "");
+  EXPECT_EQ(block.row(2)[0], "z");
+}
+
 TEST(CsvWriter, FieldQuoting) {
   auto q = [](std::string_view s, char d = ',') {
     std::string out;
