@@ -147,7 +147,14 @@ TEST_P(HouseholdsTest, CacheHoldsOnlyOwnVillagesAndNoFullId) {
   EXPECT_EQ(j["villages"][0]["code"], fx.villages[0].str());
   EXPECT_EQ(j["households"].size(), 14u);
   for (const auto& h : j["households"]) EXPECT_EQ(h["region"], fx.villages[0].str());
-  EXPECT_FALSE(std::regex_search(raw.second, std::regex("[0-9]{17}[0-9X]"))) << "a full ID number in the cache";
+  // An ID standing alone (person keys are hex: 18 decimal digits inside one
+  // happen by chance, so the match must not touch other hex characters), and
+  // every ID of the fixture verbatim.
+  EXPECT_FALSE(std::regex_search(raw.second, std::regex("(^|[^0-9a-fA-F])[0-9]{17}[0-9X]([^0-9a-fA-F]|$)")))
+      << "a full ID number in the cache";
+  for (const auto& p : fx.persons) EXPECT_EQ(raw.second.find(p.id_number), std::string::npos) << "a full ID in the cache";
+  for (const auto& p : fx.unenrolled) EXPECT_EQ(raw.second.find(p.id_number), std::string::npos);
+  EXPECT_EQ(raw.second.find(zhang), std::string::npos);
   bool seen = false;
   for (const auto& h : j["households"])
     if (h["household"] == kHH)
