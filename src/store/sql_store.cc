@@ -803,20 +803,8 @@ SqlStore::PersonsRead SqlStore::persons_read(std::span<const std::string_view> i
 
 std::vector<EmployeeInsured> SqlStore::employee_insured(std::string_view person) {
   std::vector<EmployeeInsured> out;
-  q("SELECT person, name, employer, insured_from, insured_to, as_of, import_batch, region "
-    "FROM employee_insurance WHERE person = ? ORDER BY id",
-    {person}, [&](const RowView& r) {
-      EmployeeInsured e;
-      e.person = r.s(0);
-      if (!r.null(1)) e.name = r.s(1);
-      if (!r.null(2)) e.employer = r.s(2);
-      e.insured_from = r.date(3);
-      e.insured_to = r.date(4);
-      e.as_of = r.date(5).value_or(Date{});
-      e.import_batch = r.null(6) ? 0 : r.i(6);
-      e.region = r.region(7);
-      out.push_back(std::move(e));
-    });
+  q(std::string(kEmployeeSelect) + "WHERE person = ? ORDER BY id", {person},
+    [&](const RowView& r) { out.push_back(read_employee(r)); });
   return out;
 }
 
