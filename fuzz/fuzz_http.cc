@@ -136,10 +136,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     hdr.emplace("Cookie", p.cookie);
     hdr.emplace("X-CSRF-Token", p.csrf);
   }
-  httplib::Result r = method == "GET"    ? p.c->Get(path, hdr)
-                      : method == "POST" ? p.c->Post(path, hdr, body, "application/json")
-                      : method == "PUT"  ? p.c->Put(path, hdr, body, "application/json")
-                                         : p.c->Delete(path, hdr, body, "application/json");
+  auto send = [&] {
+    return method == "GET"    ? p.c->Get(path, hdr)
+           : method == "POST" ? p.c->Post(path, hdr, body, "application/json")
+           : method == "PUT"  ? p.c->Put(path, hdr, body, "application/json")
+                              : p.c->Delete(path, hdr, body, "application/json");
+  };
+  httplib::Result r = send();
+  // A kept-alive connection the server closed after its idle timeout (this
+  // process starved of CPU for seconds on a busy machine) reads as no answer
+  // once; the client reconnects on the next call. A server that really does
+  // not answer fails the second time too.
+  if (!r && (r.error() == httplib::Error::Read || r.error() == httplib::Error::Write)) r = send();
   if (!r) {
     std::fprintf(stderr, "fuzz_http: no answer to %s %s (%s)\n", method.c_str(), path.c_str(),
                  httplib::to_string(r.error()).c_str());
