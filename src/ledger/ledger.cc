@@ -1188,10 +1188,17 @@ HouseholdOutcome Ledger::household_checked(const Actor& actor, const HouseholdPa
     auto hh = st.household(r.household);
     if (!hh || !actor.in_scope(hh->region))
       return household_refused(refusal(ErrorKind::not_found, "not_found", "未找到该户（或不在您的管辖范围内）", "household"));
+    // Each member's reading is an assessment: taken once, asked by both loops below.
+    std::unordered_map<std::string, bool> owes_memo;
+    auto owes = [&](const std::string& id) {
+      auto [it, fresh] = owes_memo.try_emplace(id, false);
+      if (fresh) it->second = owes_here(st, policies_, actor, id, r.year, day);
+      return it->second;
+    };
     std::vector<std::string> paying;
     const auto all = st.household_members(r.household);
     for (const auto& m : all)
-      if (r.members.empty() ? owes_here(st, policies_, actor, m.id_number, r.year, day)
+      if (r.members.empty() ? owes(m.id_number)
                             : std::binary_search(r.members.begin(), r.members.end(), m.id_number))
         paying.push_back(m.id_number);
     if (paying.size() < r.members.size())
@@ -1205,7 +1212,7 @@ HouseholdOutcome Ledger::household_checked(const Actor& actor, const HouseholdPa
     std::string list;
     for (const auto& m : registry::household_status(st, r.household, r.year, paying, today)) {
       bool out = m.why == registry::Accounted::not_accounted ||
-                 (m.why == registry::Accounted::enrolled && owes_here(st, policies_, actor, m.id_number, r.year, day));
+                 (m.why == registry::Accounted::enrolled && owes(m.id_number));
       if (!out) continue;
       missing.push_back(mask_id(m.id_number));
       list += (list.empty() ? "" : "、") + mask_id(m.id_number);
