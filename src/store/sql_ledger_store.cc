@@ -4,6 +4,7 @@
 #include <map>
 
 #include "store/ledger_store.h"
+#include "store/in_lists.h"
 #include "store/sql_store.h"
 
 namespace canbao::store::detail {
@@ -56,25 +57,10 @@ Payment read_row(const RowView& v) {
 // statement per set bit of n, per 256).
 constexpr size_t kMaxRows = 256;
 
-size_t in_shape(size_t n) {
-  for (size_t k : {size_t(1), size_t(8), size_t(64)})
-    if (n <= k) return k;
-  return kMaxRows;
-}
-
 size_t rows_shape(size_t left) {
   size_t n = kMaxRows;
   while (n > left) n /= 2;
   return n;
-}
-
-std::string in_list_sql(std::string_view head, size_t n, std::string_view tail = {}) {
-  std::string sql(head);
-  sql += " IN (";
-  for (size_t k = 0; k < n; ++k) sql += k ? ", ?" : "?";
-  sql += ")";
-  sql += tail;
-  return sql;
 }
 
 // `head` then n rows of `width` placeholders ("(?, …)", or `row` when
@@ -111,15 +97,9 @@ class Shapes {
   std::map<size_t, std::string> by_n_;
 };
 
-template <class T, class Fn>
-void query_in(SqlStore& s, Shapes& shapes, std::span<const T> values, Fn&& fn) {
-  std::vector<Param> ps;
-  for (size_t at = 0; at < values.size(); at += kMaxRows) {
-    const size_t n = std::min(kMaxRows, values.size() - at), shape = in_shape(n);
-    ps.clear();
-    for (size_t k = 0; k < shape; ++k) ps.push_back(Param(values[at + std::min(k, n - 1)]));
-    s.sql_query_span(shapes(shape), ps, fn);
-  }
+template <class T>
+void query_in(SqlStore& s, Shapes& shapes, std::span<const T> values, const RowFn& fn) {
+  query_in_lists(s, shapes, values, {}, fn);
 }
 
 // Runs `rows` through multi-row statements of `shapes`; `push` appends one

@@ -1,4 +1,5 @@
 #include "store/sql_store.h"
+#include "store/in_lists.h"
 
 #include <fmt/format.h>
 
@@ -748,37 +749,23 @@ EmployeeInsured read_employee(const RowView& r) {
   return e;
 }
 
-// `head` + " IN (?, …) " + `tail` for IN lists padded to 1, 8, 64 or 256
-// values (repeating the last), so each text is prepared once and reused.
+// One batch read of persons_read: its statement in the shapes of in_lists.h.
 class PaddedIn {
  public:
   PaddedIn(std::string_view head, std::string_view tail) {
-    for (size_t i = 0; i < std::size(kShapes); ++i) {
-      std::string sql(head);
-      sql += " IN (";
-      for (size_t k = 0; k < kShapes[i]; ++k) sql += k ? ", ?" : "?";
-      sql += ") ";
-      sql += tail;
-      sql_[i] = std::move(sql);
-    }
+    for (size_t i = 0; i < std::size(kShapes); ++i) sql_[i] = in_list_sql(head, kShapes[i], tail);
   }
-  // Runs the statement over `ids` in chunks; `extra` parameters follow each list.
+  // Runs the statement over `ids`; `extra` parameters follow each list.
   void run(SqlStore& s, std::span<const std::string_view> ids, std::initializer_list<Param> extra,
            const RowFn& fn) const {
-    std::vector<Param> ps;
-    for (size_t at = 0; at < ids.size(); at += kShapes[3]) {
-      const size_t n = std::min(kShapes[3], ids.size() - at);
-      size_t i = 0;
-      while (kShapes[i] < n) ++i;
-      ps.clear();
-      for (size_t k = 0; k < kShapes[i]; ++k) ps.push_back(Param(ids[at + std::min(k, n - 1)]));
-      ps.insert(ps.end(), extra.begin(), extra.end());
-      s.sql_query_span(sql_[i], ps, fn);
-    }
+    auto sql_for = [this](size_t shape) -> const std::string& {
+      return sql_[std::find(std::begin(kShapes), std::end(kShapes), shape) - std::begin(kShapes)];
+    };
+    query_in_lists(s, sql_for, ids, std::span<const Param>(extra.begin(), extra.size()), fn);
   }
 
  private:
-  static constexpr size_t kShapes[] = {1, 8, 64, 256};
+  static constexpr size_t kShapes[] = {1, 8, 64, kMaxInList};
   std::string sql_[4];
 };
 }  // namespace
@@ -786,9 +773,9 @@ class PaddedIn {
 SqlStore::PersonsRead SqlStore::persons_read(std::span<const std::string_view> ids, int year_from, int year_to) {
   static const PaddedIn persons(std::string(kPersonSelect) + "WHERE id_number", "");
   static const PaddedIn enrollments(std::string(kEnrollmentSelect) + "WHERE person",
-                                    "AND year BETWEEN ? AND ? ORDER BY person, year, id");
-  static const PaddedIn categories(std::string(kCategorySelect) + "WHERE person", "ORDER BY person, id");
-  static const PaddedIn employee(std::string(kEmployeeSelect) + "WHERE person", "ORDER BY person, id");
+                                    " AND year BETWEEN ? AND ? ORDER BY person, year, id");
+  static const PaddedIn categories(std::string(kCategorySelect) + "WHERE person", " ORDER BY person, id");
+  static const PaddedIn employee(std::string(kEmployeeSelect) + "WHERE person", " ORDER BY person, id");
   PersonsRead out;
   if (ids.empty()) return out;
   persons.run(*this, ids, {}, [&](const RowView& r) { out.persons.push_back(read_person(r)); });
